@@ -1,0 +1,48 @@
+# cunjing — the two commands: `make run` and `make test`. See README.md.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint bench setup venv assets messages format
+
+setup: venv assets messages
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+assets: node_modules/.installed
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: venv
+	$(BIN)/python manage.py compile_catalogues
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py demo --if-empty
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py demo --logins
+	@echo "cunjing: serving on http://127.0.0.1:$(PORT)/"
+	exec $(BIN)/gunicorn cunjing.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+test: setup
+	./scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m bench

@@ -1,0 +1,65 @@
+"""The roles of the mechanism and what each may do.
+
+Vocabulary only: ``core`` imports no app. The jurisdiction rule (which rows a role sees) lives in
+``org.jurisdiction``; this module says which *capabilities* a role has.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BEAT_OFFICER = "beat_officer", _("Beat officer")
+    AIDE = "aide", _("Aide")
+    OFFICE_LEADER = "office_leader", _("Office leader")
+    STATION_LEADER = "station_leader", _("Station leader")
+    COMMANDER = "commander", _("Bureau commander")
+    INSPECTOR = "inspector", _("Inspector")
+    SYSADMIN = "sysadmin", _("System admin")
+    SECADMIN = "secadmin", _("Security admin")
+    AUDITOR = "auditor", _("Audit admin")
+
+
+# 三权分立: system, security and audit administration are separate roles; an account holds exactly
+# one role, so no account can hold two of these.
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+
+# Roles whose jurisdiction is the whole bureau: they must sit on the bureau unit.
+BUREAU_ROLES = frozenset({Role.COMMANDER, Role.INSPECTOR, *ADMIN_ROLES})
+
+# Roles whose personal records are limited to their own areas (beats, or the aide's area).
+PERSONAL_ROLES = frozenset({Role.BEAT_OFFICER, Role.AIDE})
+
+
+class Capability(models.TextChoices):
+    VIEW_ORG = "view_org", _("View the organisation")
+    MANAGE_ORG = "manage_org", _("Maintain units, areas and officers")
+    MANAGE_BEATS = "manage_beats", _("Assign beats")
+    IMPORT_ORG = "import_org", _("Import the organisation from a spreadsheet")
+    VIEW_AUDIT = "view_audit", _("Read the audit trail")
+    MANAGE_USERS = "manage_users", _("Manage accounts and lockouts")
+
+
+_STAFF_VIEW = {Capability.VIEW_ORG}
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.BEAT_OFFICER: frozenset(_STAFF_VIEW),
+    Role.AIDE: frozenset(_STAFF_VIEW),
+    Role.OFFICE_LEADER: frozenset(_STAFF_VIEW),
+    Role.STATION_LEADER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
+    Role.COMMANDER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
+    Role.INSPECTOR: frozenset(_STAFF_VIEW),
+    Role.SYSADMIN: frozenset(
+        {*_STAFF_VIEW, Capability.MANAGE_ORG, Capability.MANAGE_BEATS, Capability.IMPORT_ORG}
+    ),
+    Role.SECADMIN: frozenset({*_STAFF_VIEW, Capability.MANAGE_USERS}),
+    # The audit admin reads the trail and nothing else.
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return capability in CAPABILITIES.get(getattr(user, "role", ""), frozenset())

@@ -1,0 +1,137 @@
+"""The jurisdiction rule — the one place that says which rows a user may see.
+
+A user's jurisdiction is a unit. They see:
+
+- units in that unit's subtree (materialised path prefix, within their bureau);
+- areas served (``Coverage``) by a unit of that subtree; the bureau roles see the whole county;
+- a beat officer or an aide, additionally, only *their own* areas: the areas of the officer's
+  active beats, or the aide's area.
+
+Every selector and every ``visible_to(user)`` queryset calls :func:`restrict`; models of later
+apps declare which field leads to an area or a unit (``scope_area_field`` / ``scope_unit_field``)
+and get the same rule. Anonymous users and accounts with no unit see nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from cunjing.core.roles import BUREAU_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    bureau_id: int | None
+    unit_path: str | None  # None: nothing visible
+    bureau_wide: bool
+    officer_id: int | None  # set for beat officers: only their beats' areas
+    aide_area_id: int | None  # set for aides: only their area
+    personal: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.bureau_id is None or self.unit_path is None
+
+
+NOTHING = Scope(None, None, False, None, None, False)
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per user object (one query for the unit's path)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOTHING
+    cached = getattr(user, "_jurisdiction_scope", None)
+    if cached is not None:
+        return cached
+    scope = NOTHING
+    unit = user.unit if getattr(user, "unit_id", None) else None
+    if unit is not None and user.is_active and unit.bureau_id == user.bureau_id:
+        role = user.role
+        personal = role in (Role.BEAT_OFFICER, Role.AIDE)
+        aide_area_id = None
+        if role == Role.AIDE:
+            aide_area_id = user.aide.area_id if getattr(user, "aide_id", None) else -1
+        scope = Scope(
+            bureau_id=unit.bureau_id,
+            unit_path=unit.path,
+            bureau_wide=role in BUREAU_ROLES and unit.depth == 1,
+            officer_id=(user.officer_id or -1) if role == Role.BEAT_OFFICER else None,
+            aide_area_id=aide_area_id,
+            personal=personal,
+        )
+    user._jurisdiction_scope = scope
+    return scope
+
+
+def forget(user) -> None:
+    """Drop the cached scope (after the user's unit, role or beats change)."""
+    if hasattr(user, "_jurisdiction_scope"):
+        del user._jurisdiction_scope
+
+
+def _p(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
+
+
+def unit_q(user, prefix: str = "") -> Q:
+    """Q selecting units (reached through ``prefix``) within the user's subtree."""
+    s = scope_of(user)
+    if s.empty:
+        return Q(pk__in=[])
+    q = Q(**{_p(prefix, "bureau_id"): s.bureau_id})
+    if not s.bureau_wide:
+        q &= Q(**{_p(prefix, "path__startswith"): s.unit_path})
+    return q
+
+
+def area_q(user, prefix: str = "") -> Q:
+    """Q selecting areas (reached through ``prefix``) the user may see."""
+    from cunjing.org.models import Beat, Coverage
+
+    s = scope_of(user)
+    if s.empty:
+        return Q(pk__in=[])
+    q = Q(**{_p(prefix, "bureau_id"): s.bureau_id})
+    if s.officer_id is not None:
+        own = Beat.objects.active().filter(bureau_id=s.bureau_id, officer_id=s.officer_id)
+        return q & Q(**{_p(prefix, "id__in"): own.values("area_id")})
+    if s.aide_area_id is not None:
+        return q & Q(**{_p(prefix, "id"): s.aide_area_id})
+    if s.bureau_wide:
+        return q
+    served = Coverage.objects.filter(
+        bureau_id=s.bureau_id, unit__path__startswith=s.unit_path
+    ).values("area_id")
+    return q & Q(**{_p(prefix, "id__in"): served})
+
+
+def restrict(qs: QuerySet, user) -> QuerySet:
+    """Restrict any scoped queryset to what ``user`` may see."""
+    from cunjing.org.models import Aide, Area, Beat, Coverage, Officer, Unit
+
+    model = qs.model
+    if model is Unit:
+        return qs.filter(unit_q(user))
+    if model is Area:
+        return qs.filter(area_q(user))
+    if model is Officer:
+        return qs.filter(unit_q(user, "unit"))
+    if model in (Beat, Aide):
+        return qs.filter(area_q(user, "area"))
+    if model is Coverage:
+        return qs.filter(unit_q(user, "unit"))
+    area_field = getattr(model, "scope_area_field", None)
+    if area_field:
+        return qs.filter(area_q(user, area_field))
+    unit_field = getattr(model, "scope_unit_field", None)
+    if unit_field:
+        return qs.filter(unit_q(user, unit_field))
+    raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
+
+
+def can_see_area(user, area) -> bool:
+    from cunjing.org.models import Area
+
+    return Area.objects.filter(pk=area.pk).filter(area_q(user)).exists()

@@ -1,0 +1,236 @@
+"""Reads of the organisation. Every function starts from ``visible_to(user)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from cunjing.org.models import (
+    BEAT_AREA_KINDS,
+    Aide,
+    Area,
+    AreaKind,
+    Beat,
+    Coverage,
+    Officer,
+    Unit,
+    UnitKind,
+)
+
+
+# --- Filters: one definition per list, shared by the pages and the API ---------------------
+
+
+def filter_units(
+    qs: QuerySet[Unit], *, kind: str | None = None, parent: int | None = None, q: str | None = None
+) -> QuerySet[Unit]:
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent:
+        # The parent only locates a path prefix; the rows returned stay within ``qs``'s scope.
+        parent_unit = Unit.objects.filter(pk=parent).only("path", "depth").first()
+        if parent_unit is None:
+            return qs.none()
+        qs = qs.filter(path__startswith=parent_unit.path, depth=parent_unit.depth + 1)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q))
+    return qs
+
+
+def filter_areas(
+    qs: QuerySet[Area], *, kind: str | None = None, parent: int | None = None, q: str | None = None
+) -> QuerySet[Area]:
+    """Filter areas by kind, direct parent and a search text matching the Chinese name, the
+    pinyin, the pinyin initials (``wfg`` → 瓦房沟村) or the division code."""
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent:
+        # The parent only locates a path prefix; the rows returned stay within ``qs``'s scope
+        # (a beat officer may list their villages under a township they cannot open).
+        parent_area = Area.objects.filter(pk=parent).only("path", "depth").first()
+        if parent_area is None:
+            return qs.none()
+        qs = qs.filter(path__startswith=parent_area.path, depth=parent_area.depth + 1)
+    if q:
+        q = q.strip()
+        text = q.lower().replace(" ", "")
+        cond = Q(name__icontains=q)
+        if text.isascii() and text.isalpha():
+            cond |= Q(pinyin_initials__startswith=text) | Q(pinyin__startswith=text)
+        if q.isdigit():
+            cond |= Q(division_code__startswith=q)
+        qs = qs.filter(cond)
+    return qs
+
+
+# --- Units ---------------------------------------------------------------------------------
+
+
+def unit_list(user, **filters) -> QuerySet[Unit]:
+    return filter_units(Unit.objects.visible_to(user), **filters)
+
+
+def unit_get(user, pk: int) -> Unit:
+    """The unit, if visible to ``user``; raises ``Unit.DoesNotExist`` otherwise."""
+    return Unit.objects.visible_to(user).get(pk=pk)
+
+
+def unit_children(user, unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.visible_to(user).filter(
+        path__startswith=unit.path, depth=unit.depth + 1
+    )
+
+
+def unit_areas(user, unit: Unit) -> QuerySet[Area]:
+    """Areas the unit itself serves (not its subtree), visible to the user."""
+    return Area.objects.visible_to(user).filter(coverages__unit=unit).order_by("path")
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    """The chain from the bureau down to ``unit``'s parent (one query)."""
+    steps = Unit.steplen
+    paths = [unit.path[: steps * d] for d in range(1, unit.depth)]
+    return list(Unit.objects.filter(bureau_id=unit.bureau_id, path__in=paths).order_by("depth"))
+
+
+def unit_officer_counts(units: list[Unit]) -> dict[int, int]:
+    from django.db.models import Count
+
+    rows = (
+        Officer.objects.filter(unit__in=units, is_active=True)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["unit_id"]: row["n"] for row in rows}
+
+
+# --- Areas ---------------------------------------------------------------------------------
+
+
+def area_list(user, **filters) -> QuerySet[Area]:
+    return filter_areas(Area.objects.visible_to(user), **filters)
+
+
+def area_get(user, pk: int) -> Area:
+    """The area, if visible to ``user``; raises ``Area.DoesNotExist`` otherwise."""
+    return Area.objects.visible_to(user).get(pk=pk)
+
+
+def area_ancestors(area: Area) -> list[Area]:
+    steps = Area.steplen
+    paths = [area.path[: steps * d] for d in range(1, area.depth)]
+    return list(Area.objects.filter(bureau_id=area.bureau_id, path__in=paths).order_by("depth"))
+
+
+@dataclass
+class ContactCard:
+    """警民联系卡: how a resident reaches the area's beat officer."""
+
+    area: Area
+    officer: Officer | None
+    unit: Unit | None  # the workstation or office serving the area
+    others: list[Officer] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return self.unit.address if self.unit else ""
+
+
+def _active_beats(area_ids) -> QuerySet[Beat]:
+    return (
+        Beat.objects.active()
+        .filter(area_id__in=area_ids)
+        .select_related("officer")
+        .order_by("-is_lead", "start_date", "id")
+    )
+
+
+def contact_card(area: Area) -> ContactCard:
+    """The contact card of an area the caller has already fetched through its scope."""
+    beats = list(_active_beats([area.pk]))
+    serving = (
+        Coverage.objects.filter(area=area, unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE])
+        .select_related("unit")
+        .order_by("-unit__depth", "unit__path")
+        .first()
+    )
+    officers = [b.officer for b in beats]
+    return ContactCard(
+        area=area,
+        officer=officers[0] if officers else None,
+        unit=serving.unit if serving else None,
+        others=officers[1:],
+    )
+
+
+def area_aides(user, area: Area) -> QuerySet[Aide]:
+    return Aide.objects.visible_to(user).filter(area=area, is_active=True).order_by("kind", "id")
+
+
+def area_beats_history(user, area: Area) -> QuerySet[Beat]:
+    return (
+        Beat.objects.visible_to(user)
+        .filter(area=area)
+        .select_related("officer")
+        .order_by("-start_date", "-id")
+    )
+
+
+# --- Coverage report (村社有警) -----------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    area: Area
+    officers: list[Officer]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.officers)
+
+
+@dataclass
+class CoverageReport:
+    rows: list[CoverageRow]
+
+    @property
+    def areas_total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def areas_covered(self) -> int:
+        return sum(1 for row in self.rows if row.covered)
+
+    @property
+    def uncovered(self) -> list[Area]:
+        return [row.area for row in self.rows if not row.covered]
+
+
+def coverage_report(user, *, kind: str | None = None) -> CoverageReport:
+    """Every village and community in scope with its active beat officers (two queries)."""
+    kinds = [kind] if kind in BEAT_AREA_KINDS else list(BEAT_AREA_KINDS)
+    areas = (
+        Area.objects.visible_to(user)
+        .filter(kind__in=kinds)
+        .order_by("path")
+        .prefetch_related(
+            Prefetch(
+                "beats",
+                queryset=Beat.objects.active().select_related("officer").order_by("-is_lead", "id"),
+                to_attr="active_beats",
+            )
+        )
+    )
+    return CoverageReport(
+        rows=[CoverageRow(area=a, officers=[b.officer for b in a.active_beats]) for a in areas]
+    )
+
+
+def area_kind_counts(user) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = Area.objects.visible_to(user).values("kind").annotate(n=Count("id"))
+    counts = {kind: 0 for kind in AreaKind.values}
+    counts.update({row["kind"]: row["n"] for row in rows})
+    return counts

@@ -1,0 +1,13 @@
+"""URL map: pages per app, the API, language switch."""
+
+from django.urls import include, path
+
+from cunjing.api import api
+
+urlpatterns = [
+    path("accounts/", include("cunjing.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("org/", include("cunjing.org.urls")),
+    path("", include("cunjing.dashboard.urls")),
+]

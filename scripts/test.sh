@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole suite, twice: on the embedded SQLite database and on PostgreSQL.
+# PostgreSQL: $PG_URL (default postgres://postgres@127.0.0.1:5432/cunjing). When no server answers
+# there, the PostgreSQL pass is skipped and said so plainly; under CI=true that is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/cunjing}
+WORKERS=${TEST_WORKERS:-2}
+status=0
+
+echo "== lint: ruff, migrations =="
+$BIN/ruff check . || status=1
+$BIN/ruff format --check . || status=1
+$BIN/python manage.py makemigrations --check --dry-run -v0 || { echo "Models changed without a migration"; status=1; }
+
+echo "== pass 1/2: SQLite =="
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -p xdist "$@" || status=1
+
+echo "== pass 2/2: PostgreSQL ($PG_URL) =="
+if $BIN/python - "$PG_URL" <<'PY'
+import sys, psycopg
+url = sys.argv[1].rsplit("/", 1)[0] + "/postgres"
+try:
+    psycopg.connect(url, connect_timeout=3).close()
+except Exception as exc:
+    print(f"no PostgreSQL: {exc}".strip())
+    sys.exit(1)
+PY
+then
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -p xdist "$@" || status=1
+else
+  echo "!! PostgreSQL pass SKIPPED: no server answers at $PG_URL (set PG_URL to point at one)."
+  if [ "${CI:-}" = "true" ]; then
+    echo "!! Under CI the PostgreSQL pass is required: failing."
+    status=1
+  fi
+fi
+
+if [ $status -eq 0 ]; then echo "== make test: all passes green =="; else echo "== make test: FAILED =="; fi
+exit $status
