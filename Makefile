@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench setup venv assets messages format
+.PHONY: run test lint setup venv assets messages format
 
 setup: venv assets messages
 
@@ -43,6 +43,3 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-
-bench: setup
-	$(BIN)/python -m bench

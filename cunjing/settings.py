@@ -166,6 +166,7 @@ USE_TZ = True
 # --- Static files: Tabler, ECharts, htmx from npm (node_modules), served by whitenoise ---------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "cunjing" / "static",
