@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint setup venv assets messages format
+.PHONY: run test lint setup venv assets messages messages-update format
 
 setup: venv assets messages
 
@@ -23,6 +23,10 @@ node_modules/.installed: package-lock.json
 
 messages: venv
 	$(BIN)/python manage.py compile_catalogues
+
+messages-update: venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' \
+		--ignore 'node_modules/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'static/*'
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
