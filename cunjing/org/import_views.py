@@ -1,10 +1,60 @@
-"""Import pages (placeholders until built)."""
+"""The organisation import page and its template download (system admins only)."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cunjing.core.roles import Capability, has_capability
+from cunjing.org import importer
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Workbook (.xlsx)"))
 
 
-import_page = import_template = _todo
+def _require_import(user) -> None:
+    if not has_capability(user, Capability.IMPORT_ORG):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    _require_import(request.user)
+    context: dict = {"max_rows": importer.MAX_ROWS, "max_bytes": settings.IMPORT_MAX_BYTES}
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = importer.import_org(
+                actor=request.user, bureau=request.user.bureau, file=upload, filename=upload.name
+            )
+            context["result"] = result
+            status = 200 if result.ok else 422
+            if result.ok:
+                form = ImportForm()
+        else:
+            status = 422
+    else:
+        form = ImportForm()
+    context["form"] = form
+    return render(request, "org/import.html", context, status=status)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    _require_import(request.user)
+    response = HttpResponse(importer.build_template(request.user.bureau), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="cunjing-org-import.xlsx"'
+    return response

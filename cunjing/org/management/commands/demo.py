@@ -1,0 +1,177 @@
+"""``manage.py demo``: build the deterministic demo county shaped like 舞钢市公安局.
+
+manage.py demo                 build it into an empty database
+manage.py demo --if-empty      build it only if no bureau exists yet (``make run``)
+manage.py demo --reset         wipe the database and rebuild (refused if other bureaus exist)
+manage.py demo --seed N        another deterministic variant (default 2014)
+manage.py demo --logins        print the demo accounts and their password, and exit
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cunjing.core import context
+from cunjing.core.models import AuditEvent
+from cunjing.core.roles import Role
+from cunjing.org.demo import builder, wugang
+from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(_pad(str(c), widths[i]) for i, c in enumerate(r)).rstrip()
+        for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * wd for wd in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Build the demo county (舞钢市公安局), or print its logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Flush the database and rebuild the demo (only if it holds no other bureau).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=builder.DEFAULT_SEED,
+            help="Seed of the generated names, phones, badges and coordinates (default 2014).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing if any bureau already exists.",
+        )
+        parser.add_argument(
+            "--logins", action="store_true", help="Only print the demo logins and exit."
+        )
+
+    def handle(self, *args, reset: bool, seed: int, if_empty: bool, logins: bool, **options):
+        if logins:
+            self.print_logins()
+            return
+        if reset and if_empty:
+            raise CommandError(_("Use either --reset or --if-empty, not both."))
+
+        existing = list(Bureau.objects.order_by("code").values_list("code", "name"))
+        if if_empty and existing:
+            self.stdout.write(
+                ngettext(
+                    "The database already holds %(n)d bureau (%(names)s): the demo was not built.",
+                    "The database already holds %(n)d bureaus (%(names)s): the demo was not built.",
+                    len(existing),
+                )
+                % {"n": len(existing), "names": "、".join(n for _c, n in existing)}
+            )
+            return
+        others = [name for code, name in existing if code != builder.DEMO_BUREAU_CODE]
+        if reset and others:
+            raise CommandError(
+                _(
+                    "Refusing to reset: the database holds bureaus other than the demo one "
+                    "(%(names)s). --reset flushes the whole database."
+                )
+                % {"names": "、".join(others)}
+            )
+        if existing and not reset:
+            raise CommandError(
+                _(
+                    "The database already holds %(names)s. Run with --reset to rebuild the demo, "
+                    "or --if-empty to leave it alone."
+                )
+                % {"names": "、".join(name for _code, name in existing)}
+            )
+
+        password, source = builder.demo_password()
+        try:
+            password_validation.validate_password(password)
+        except ValidationError as exc:
+            raise CommandError(
+                _("The demo password from %(source)s is too weak: %(errors)s")
+                % {"source": source, "errors": " ".join(exc.messages)}
+            ) from exc
+
+        started = time.monotonic()
+        self.stdout.write(
+            _("Building the demo county %(name)s (seed %(seed)d)…")
+            % {"name": wugang.BUREAU_NAME, "seed": seed}
+        )
+        plan = builder.make_plan(seed)
+        try:
+            with context.bind(context.RequestContext(channel="command")), transaction.atomic():
+                if reset and existing:
+                    # PostgreSQL refuses to TRUNCATE tables with pending deferred-constraint
+                    # checks (rows written earlier in a transaction that wraps this one):
+                    # settle them first. Flushing truncates there, which the append-only
+                    # audit trigger allows; on SQLite it deletes, which its trigger allows.
+                    connection.check_constraints()
+                    call_command("flush", interactive=False, verbosity=0)
+                    self.stdout.write("  " + _("Flushed the database."))
+                builder.build(plan, password=password, progress=self.progress)
+        except ValidationError as exc:
+            raise CommandError(
+                _("The demo could not be built: %(error)s") % {"error": exc}
+            ) from exc
+        self.stdout.write(self.summary())
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo county built in %(s).1f s.") % {"s": time.monotonic() - started}
+            )
+        )
+        self.print_logins()
+
+    def progress(self, step: int, total: int, stage: str, count: int, seconds: float) -> None:
+        label = _pad(_(stage), 20)
+        self.stdout.write(f"  [{step}/{total}] {label} {count:>5}  ({seconds:.1f} s)")
+
+    def summary(self) -> str:
+        bureau = Bureau.objects.get(code=builder.DEMO_BUREAU_CODE)
+        units = Unit.objects.filter(bureau=bureau)
+        areas = Area.objects.filter(bureau=bureau)
+        figures = [
+            (_("stations"), units.filter(kind=UnitKind.STATION).count()),
+            (_("central offices"), units.filter(kind=UnitKind.OFFICE).count()),
+            (_("workstations"), units.filter(kind=UnitKind.WORKSTATION).count()),
+            (_("communities"), areas.filter(kind=AreaKind.COMMUNITY).count()),
+            (_("villages"), areas.filter(kind=AreaKind.VILLAGE).count()),
+            (_("officers"), Officer.objects.filter(bureau=bureau).count()),
+            (_("aides"), Aide.objects.filter(bureau=bureau).count()),
+            (_("audit events"), AuditEvent.objects.filter(bureau=bureau).count()),
+        ]
+        return "  " + ", ".join(f"{label} {n}" for label, n in figures)
+
+    def print_logins(self) -> None:
+        users = builder.demo_users()
+        if not users:
+            self.stdout.write(_("No demo accounts: run `manage.py demo` first."))
+            return
+        password, source = builder.demo_password(create=False)
+        shown = password or _("(unknown: %(source)s is missing)") % {"source": source}
+        rows = [[u.username, str(Role(u.role).label), u.unit.name, shown] for u in users]
+        header = [_("username"), _("role"), _("unit"), _("password")]
+        self.stdout.write(_("Demo logins (password from %(source)s):") % {"source": source})
+        self.stdout.write(format_table(header, rows))
