@@ -124,7 +124,16 @@ class Unit(TenantModel, MP_Node):
                 condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"
             ),
         ]
-        indexes = [models.Index(fields=["bureau", "kind", "path"], name="unit_bureau_kind_path")]
+        indexes = [
+            models.Index(fields=["bureau", "kind", "path"], name="unit_bureau_kind_path"),
+            # Subtree scans are ``path LIKE 'prefix%'``; pattern ops keep them indexed on
+            # PostgreSQL databases whose collation is not C (ignored on SQLite).
+            models.Index(
+                fields=["bureau", "path"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="unit_bureau_path_prefix",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -199,7 +208,14 @@ class Area(TenantModel, MP_Node):
                 condition=Q(kind__in=AreaKind.values), name="area_kind_valid"
             ),
         ]
-        indexes = [models.Index(fields=["bureau", "kind", "path"], name="area_bureau_kind_path")]
+        indexes = [
+            models.Index(fields=["bureau", "kind", "path"], name="area_bureau_kind_path"),
+            models.Index(
+                fields=["bureau", "path"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="area_bureau_path_prefix",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
