@@ -1,5 +1,41 @@
-"""The API: django-ninja routers of every app, assembled here."""
+"""The API: django-ninja routers of every app, assembled here.
 
-from ninja import NinjaAPI
+Authentication for every endpoint but ``POST /api/auth/token``: a bearer token (tried first) or
+the signed-in Django session (CSRF-checked for unsafe methods). The Swagger page at
+``/api/docs`` loads its JS and CSS from ninja's bundled static files (``ninja`` is in
+``INSTALLED_APPS``), never from a CDN: the county deployment runs on the police intranet.
+"""
 
-api = NinjaAPI(title="cunjing API", version="1", urls_namespace="api")
+from ninja import NinjaAPI, Swagger
+
+from cunjing.accounts.api import router as accounts_router
+from cunjing.accounts.api import token_auth
+from cunjing.core.api import install_error_handlers, session_auth
+from cunjing.org.api import router as org_router
+
+DESCRIPTION = """村警 — the 一村一警 · 一警两员 共保村社 community-policing platform.
+
+**Authentication**: `POST /api/auth/token` returns a bearer token; send it as
+`Authorization: Bearer <token>`. A signed-in browser session works too (send `X-CSRFToken` on
+unsafe methods). Messages follow `Accept-Language` (`zh-hans` by default, `en`).
+
+**Errors** are JSON: `{"detail": "..."}` for 401, 403, 404, 409 and 429;
+`{"detail": "...", "errors": {"field": ["message", ...]}}` for 422. An object outside your
+jurisdiction answers 404, like one that does not exist; one you may see but not change, 403.
+
+**Lists** are paginated with `limit` (1–500, default 100) and `offset`, and answer
+`{"count", "limit", "offset", "items"}`.
+"""
+
+api = NinjaAPI(
+    title="cunjing API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[token_auth, session_auth],
+    # validatorUrl None: Swagger UI would otherwise call validator.swagger.io from the browser.
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("/org", org_router)

@@ -41,6 +41,29 @@ class County:
     def user(self, persona: str) -> User:
         return self.users[persona]
 
+    _GROUPS = (
+        ("units", Unit),
+        ("areas", Area),
+        ("officers", Officer),
+        ("aides", Aide),
+        ("users", User),
+    )
+
+    def keys(self) -> dict:
+        """Primary keys of everything built, to load fresh instances in another test."""
+        return {
+            "bureau": self.bureau.pk,
+            **{name: {k: o.pk for k, o in getattr(self, name).items()} for name, _ in self._GROUPS},
+        }
+
+    @classmethod
+    def load(cls, keys: dict) -> County:
+        county = cls(bureau=Bureau.objects.get(pk=keys["bureau"]))
+        for name, model in cls._GROUPS:
+            rows = model.objects.in_bulk(list(keys[name].values()))
+            setattr(county, name, {k: rows[pk] for k, pk in keys[name].items()})
+        return county
+
 
 def build_county(code: str = "410499", name: str = "测试县公安局", prefix: str = "") -> County:
     """Build the county; ``prefix`` keeps usernames apart when a test builds a second one."""
@@ -52,15 +75,22 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
     u["station_a"] = org.unit_create(actor=None, parent=root, kind="station", name="甲派出所")
     u["station_b"] = org.unit_create(actor=None, parent=root, kind="station", name="乙派出所")
     u["office_a"] = org.unit_create(
-        actor=None, parent=u["station_a"], kind="office", name="甲中心警务室",
+        actor=None,
+        parent=u["station_a"],
+        kind="office",
+        name="甲中心警务室",
         address="甲乡甲社区中心路1号",
     )
     u["office_b"] = org.unit_create(
         actor=None, parent=u["station_b"], kind="office", name="乙中心警务室"
     )
     u["ws_own"] = org.unit_create(
-        actor=None, parent=u["office_a"], kind="workstation", name="瓦房沟警务工作站",
-        address="甲乡瓦房沟村村委会", phone="0375-8123456",
+        actor=None,
+        parent=u["office_a"],
+        kind="workstation",
+        name="瓦房沟警务工作站",
+        address="甲乡瓦房沟村村委会",
+        phone="0375-8123456",
     )
     u["ws_sibling"] = org.unit_create(
         actor=None, parent=u["office_a"], kind="workstation", name="刘沟警务工作站"
@@ -71,35 +101,69 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
     p = code
     a = c.areas
     a["county"] = org.area_create(
-        actor=None, bureau=bureau, parent=None, kind="county", name="测试县",
+        actor=None,
+        bureau=bureau,
+        parent=None,
+        kind="county",
+        name="测试县",
         division_code=f"{p}000000",
     )
     a["township_a"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["county"], kind="township", name="甲乡",
+        actor=None,
+        bureau=bureau,
+        parent=a["county"],
+        kind="township",
+        name="甲乡",
         division_code=f"{p}200000",
     )
     a["township_b"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["county"], kind="town", name="乙镇",
+        actor=None,
+        bureau=bureau,
+        parent=a["county"],
+        kind="town",
+        name="乙镇",
         division_code=f"{p}100000",
     )
     a["community_a"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["township_a"], kind="community", name="甲社区",
+        actor=None,
+        bureau=bureau,
+        parent=a["township_a"],
+        kind="community",
+        name="甲社区",
         division_code=f"{p}200001",
     )
     a["own"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["township_a"], kind="village", name="瓦房沟村",
-        division_code=f"{p}200201", latitude=33.2301, longitude=113.4502,
+        actor=None,
+        bureau=bureau,
+        parent=a["township_a"],
+        kind="village",
+        name="瓦房沟村",
+        division_code=f"{p}200201",
+        latitude=33.2301,
+        longitude=113.4502,
     )
     a["sibling"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["township_a"], kind="village", name="刘沟村",
+        actor=None,
+        bureau=bureau,
+        parent=a["township_a"],
+        kind="village",
+        name="刘沟村",
         division_code=f"{p}200202",
     )
     a["community_b"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["township_b"], kind="community", name="乙社区",
+        actor=None,
+        bureau=bureau,
+        parent=a["township_b"],
+        kind="community",
+        name="乙社区",
         division_code=f"{p}100001",
     )
     a["other"] = org.area_create(
-        actor=None, bureau=bureau, parent=a["township_b"], kind="village", name="杨庄村",
+        actor=None,
+        bureau=bureau,
+        parent=a["township_b"],
+        kind="village",
+        name="杨庄村",
         division_code=f"{p}100201",
     )
     for unit, area in [
@@ -126,23 +190,62 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         )
         org.beat_assign(actor=None, officer=o[key], area=a[area], start_date=START, is_lead=True)
     c.aides["own"] = org.aide_create(
-        actor=None, area=a["own"], name="陈静", kind="security_member",
-        subtype="security_director", phone="13903751009",
+        actor=None,
+        area=a["own"],
+        name="陈静",
+        kind="security_member",
+        subtype="security_director",
+        phone="13903751009",
     )
     mk = account_services.user_create
     us = c.users
-    us["beat"] = mk(actor=None, username=f"{prefix}beat", password=PASSWORD, role=Role.BEAT_OFFICER,
-                    unit=u["ws_own"], officer=o["own"], full_name="张伟")
-    us["sibling"] = mk(actor=None, username=f"{prefix}sibling", password=PASSWORD,
-                       role=Role.BEAT_OFFICER, unit=u["ws_sibling"], officer=o["sibling"])
-    us["other"] = mk(actor=None, username=f"{prefix}other", password=PASSWORD, role=Role.BEAT_OFFICER,
-                     unit=u["ws_other"], officer=o["other"])
-    us["aide"] = mk(actor=None, username=f"{prefix}aide", password=PASSWORD, role=Role.AIDE,
-                    unit=u["ws_own"], aide=c.aides["own"])
-    us["office_leader"] = mk(actor=None, username=f"{prefix}office-leader", password=PASSWORD,
-                             role=Role.OFFICE_LEADER, unit=u["office_a"])
-    us["station_leader"] = mk(actor=None, username=f"{prefix}station-leader", password=PASSWORD,
-                              role=Role.STATION_LEADER, unit=u["station_a"])
+    us["beat"] = mk(
+        actor=None,
+        username=f"{prefix}beat",
+        password=PASSWORD,
+        role=Role.BEAT_OFFICER,
+        unit=u["ws_own"],
+        officer=o["own"],
+        full_name="张伟",
+    )
+    us["sibling"] = mk(
+        actor=None,
+        username=f"{prefix}sibling",
+        password=PASSWORD,
+        role=Role.BEAT_OFFICER,
+        unit=u["ws_sibling"],
+        officer=o["sibling"],
+    )
+    us["other"] = mk(
+        actor=None,
+        username=f"{prefix}other",
+        password=PASSWORD,
+        role=Role.BEAT_OFFICER,
+        unit=u["ws_other"],
+        officer=o["other"],
+    )
+    us["aide"] = mk(
+        actor=None,
+        username=f"{prefix}aide",
+        password=PASSWORD,
+        role=Role.AIDE,
+        unit=u["ws_own"],
+        aide=c.aides["own"],
+    )
+    us["office_leader"] = mk(
+        actor=None,
+        username=f"{prefix}office-leader",
+        password=PASSWORD,
+        role=Role.OFFICE_LEADER,
+        unit=u["office_a"],
+    )
+    us["station_leader"] = mk(
+        actor=None,
+        username=f"{prefix}station-leader",
+        password=PASSWORD,
+        role=Role.STATION_LEADER,
+        unit=u["station_a"],
+    )
     for persona, role in [
         ("commander", Role.COMMANDER),
         ("inspector", Role.INSPECTOR),
@@ -150,6 +253,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         ("secadmin", Role.SECADMIN),
         ("auditor", Role.AUDITOR),
     ]:
-        us[persona] = mk(actor=None, username=f"{prefix}{persona}", password=PASSWORD, role=role,
-                         unit=root)
+        us[persona] = mk(
+            actor=None, username=f"{prefix}{persona}", password=PASSWORD, role=role, unit=root
+        )
     return c

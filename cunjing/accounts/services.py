@@ -27,7 +27,14 @@ ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
 }
 
 _USER_AUDIT_FIELDS = [
-    "username", "full_name", "role", "bureau", "unit", "officer", "aide", "is_active",
+    "username",
+    "full_name",
+    "role",
+    "bureau",
+    "unit",
+    "officer",
+    "aide",
+    "is_active",
 ]
 
 

@@ -120,9 +120,7 @@ class Unit(TenantModel, MP_Node):
             models.UniqueConstraint(
                 fields=["bureau", "code"], condition=~Q(code=""), name="unit_bureau_code_uniq"
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
         ]
         indexes = [
             models.Index(fields=["bureau", "kind", "path"], name="unit_bureau_kind_path"),
@@ -204,9 +202,7 @@ class Area(TenantModel, MP_Node):
             models.UniqueConstraint(
                 fields=["bureau", "division_code"], name="area_bureau_division_code_uniq"
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=AreaKind.values), name="area_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=AreaKind.values), name="area_kind_valid"),
         ]
         indexes = [
             models.Index(fields=["bureau", "kind", "path"], name="area_bureau_kind_path"),
@@ -350,9 +346,7 @@ class Aide(TenantModel):
 
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=AideKind.choices)
-    subtype = models.CharField(
-        _("subtype"), max_length=20, choices=AideSubtype.choices, blank=True
-    )
+    subtype = models.CharField(_("subtype"), max_length=20, choices=AideSubtype.choices, blank=True)
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="aides", verbose_name=_("area")
     )

@@ -18,7 +18,6 @@ from cunjing.org.models import (
     UnitKind,
 )
 
-
 # --- Filters: one definition per list, shared by the pages and the API ---------------------
 
 
@@ -77,9 +76,7 @@ def unit_get(user, pk: int) -> Unit:
 
 
 def unit_children(user, unit: Unit) -> QuerySet[Unit]:
-    return Unit.objects.visible_to(user).filter(
-        path__startswith=unit.path, depth=unit.depth + 1
-    )
+    return Unit.objects.visible_to(user).filter(path__startswith=unit.path, depth=unit.depth + 1)
 
 
 def unit_areas(user, unit: Unit) -> QuerySet[Area]:

@@ -79,7 +79,10 @@ def bureau_create(*, actor, name: str, code: str, unit_name: str | None = None) 
     root.full_clean(exclude=_TREE_FIELDS)
     Unit.add_root(instance=root)
     audit.record(
-        actor=actor, action="bureau.create", instance=bureau, bureau_id=bureau.pk,
+        actor=actor,
+        action="bureau.create",
+        instance=bureau,
+        bureau_id=bureau.pk,
         after=audit.snapshot(bureau),
     )
     audit.record(actor=actor, action="unit.create", instance=root, after=audit.snapshot(root))
@@ -121,6 +124,8 @@ def unit_create(
                 ]
             }
         )
+    if code and Unit.objects.filter(bureau_id=parent.bureau_id, code=code).exists():
+        raise ValidationError({"code": [_("A unit with this code already exists.")]})
     unit = Unit(
         bureau_id=parent.bureau_id,
         kind=kind,
@@ -155,6 +160,13 @@ def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
         changes["phone"] = _phone(changes["phone"] or "", "phone")
     for name, value in changes.items():
         setattr(unit, name, value)
+    if (
+        changes.get("code")
+        and Unit.objects.filter(bureau_id=unit.bureau_id, code=unit.code)
+        .exclude(pk=unit.pk)
+        .exists()
+    ):
+        raise ValidationError({"code": [_("A unit with this code already exists.")]})
     unit.full_clean()
     unit.save(update_fields=list(changes) or None)
     old, new = audit.changed(before, audit.snapshot(unit))
@@ -218,11 +230,11 @@ def area_create(
         latitude=latitude,
         longitude=longitude,
     )
-    area.full_clean(exclude=_TREE_FIELDS)
     if _area_code_taken(bureau.pk, division_code):
         raise ValidationError(
             {"division_code": [_("An area with this division code already exists.")]}
         )
+    area.full_clean(exclude=_TREE_FIELDS)
     if parent is None:
         area = Area.add_root(instance=area)
     else:
@@ -249,13 +261,11 @@ def area_update(*, actor, area: Area, **changes: Any) -> Area:
         setattr(area, name, value)
     if "name" in changes:
         area.pinyin, area.pinyin_initials = pinyin_of(area.name)
-    area.full_clean()
-    if "division_code" in changes and _area_code_taken(
-        area.bureau_id, area.division_code, area.pk
-    ):
+    if "division_code" in changes and _area_code_taken(area.bureau_id, area.division_code, area.pk):
         raise ValidationError(
             {"division_code": [_("An area with this division code already exists.")]}
         )
+    area.full_clean()
     area.save()
     old, new = audit.changed(before, audit.snapshot(area))
     if new:
@@ -380,7 +390,9 @@ def beat_assign(
             reopened.full_clean()
             reopened.save()
             audit.record(
-                actor=actor, action="beat.create", instance=reopened,
+                actor=actor,
+                action="beat.create",
+                instance=reopened,
                 after=audit.snapshot(reopened),
             )
     beat = Beat(
@@ -420,9 +432,7 @@ def beat_end(*, actor, beat: Beat, end_date: dt.date | None = None) -> Beat:
 
 
 @transaction.atomic
-def aide_create(
-    *, actor, area: Area, name: str, kind: str, phone: str, subtype: str = ""
-) -> Aide:
+def aide_create(*, actor, area: Area, name: str, kind: str, phone: str, subtype: str = "") -> Aide:
     _require(actor, Capability.MANAGE_ORG)
     if kind == AideKind.PATROLLER and subtype:
         raise ValidationError({"subtype": [_("Patrollers have no subtype.")]})

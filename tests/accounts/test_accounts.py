@@ -28,8 +28,14 @@ def test_argon2_used_when_first(county, settings):
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("abcdefgh", False), ("abcdefg1", False), ("Abcdefg1", True), ("abcdef1!", True),
-     ("ABCDEF1!", True), ("Ab1!", True)],
+    [
+        ("abcdefgh", False),
+        ("abcdefg1", False),
+        ("Abcdefg1", True),
+        ("abcdef1!", True),
+        ("ABCDEF1!", True),
+        ("Ab1!", True),
+    ],
 )
 def test_character_classes(password, ok):
     validator = CharacterClassesValidator()
@@ -42,22 +48,37 @@ def test_character_classes(password, ok):
 
 def test_short_password_refused_by_user_create(county):
     with pytest.raises(ValidationError) as err:
-        services.user_create(actor=None, username="x1", password="Ab1!", role=Role.COMMANDER,
-                             unit=county.units["bureau"])
+        services.user_create(
+            actor=None,
+            username="x1",
+            password="Ab1!",
+            role=Role.COMMANDER,
+            unit=county.units["bureau"],
+        )
     assert "password" in err.value.message_dict
 
 
 def test_role_must_match_unit_kind(county):
     with pytest.raises(ValidationError) as err:
-        services.user_create(actor=None, username="x2", password=PASSWORD,
-                             role=Role.STATION_LEADER, unit=county.units["office_a"])
+        services.user_create(
+            actor=None,
+            username="x2",
+            password=PASSWORD,
+            role=Role.STATION_LEADER,
+            unit=county.units["office_a"],
+        )
     assert "unit" in err.value.message_dict
 
 
 def test_beat_officer_needs_officer(county):
     with pytest.raises(ValidationError) as err:
-        services.user_create(actor=None, username="x3", password=PASSWORD,
-                             role=Role.BEAT_OFFICER, unit=county.units["ws_own"])
+        services.user_create(
+            actor=None,
+            username="x3",
+            password=PASSWORD,
+            role=Role.BEAT_OFFICER,
+            unit=county.units["ws_own"],
+        )
     assert "officer" in err.value.message_dict
 
 
@@ -77,12 +98,21 @@ def test_admin_roles_are_separate_capabilities():
 
 def test_only_secadmin_creates_users(county):
     with pytest.raises(Exception) as err:
-        services.user_create(actor=county.user("sysadmin"), username="x4", password=PASSWORD,
-                             role=Role.COMMANDER, unit=county.units["bureau"])
+        services.user_create(
+            actor=county.user("sysadmin"),
+            username="x4",
+            password=PASSWORD,
+            role=Role.COMMANDER,
+            unit=county.units["bureau"],
+        )
     assert err.type.__name__ == "PermissionDenied"
-    user = services.user_create(actor=county.user("secadmin"), username="x5",
-                                password=PASSWORD, role=Role.COMMANDER,
-                                unit=county.units["bureau"])
+    user = services.user_create(
+        actor=county.user("secadmin"),
+        username="x5",
+        password=PASSWORD,
+        role=Role.COMMANDER,
+        unit=county.units["bureau"],
+    )
     event = AuditEvent.objects.get(action="user.create", object_id=str(user.pk))
     assert event.after["role"] == "commander"
     assert "password" not in event.after
@@ -129,8 +159,9 @@ def test_lockout_expires_after_cooloff(client, county, settings):
     for _ in range(5):
         client.post(LOGIN, {"username": "beat", "password": "wrong-password"})
     assert client.post(LOGIN, {"username": "beat", "password": PASSWORD}).status_code == 429
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.first().attempt_time
-                                 - dt.timedelta(minutes=31))
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.first().attempt_time - dt.timedelta(minutes=31)
+    )
     assert client.post(LOGIN, {"username": "beat", "password": PASSWORD}).status_code == 302
 
 
@@ -140,5 +171,9 @@ def test_session_idle_timeout_is_30_minutes():
 
 
 def test_bad_login_input_never_500(client, db):
-    for data in [{}, {"username": "x" * 5000, "password": "y"}, {"username": "\x00", "password": ""}]:
+    for data in [
+        {},
+        {"username": "x" * 5000, "password": "y"},
+        {"username": "\x00", "password": ""},
+    ]:
         assert client.post(LOGIN, data).status_code in (200, 429)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -10,7 +11,9 @@ from cunjing.org import services as org
 def test_service_write_leaves_one_event_with_before_after(county):
     area = county.areas["own"]
     n = AuditEvent.objects.count()
-    with context.bind(context.RequestContext(request_id="req-12345678", ip="10.1.2.3", channel="web")):
+    with context.bind(
+        context.RequestContext(request_id="req-12345678", ip="10.1.2.3", channel="web")
+    ):
         org.area_update(actor=county.user("sysadmin"), area=area, name="瓦房沟新村")
     events = list(AuditEvent.objects.order_by("id")[n:])
     assert len(events) == 1
@@ -29,8 +32,9 @@ def test_service_write_leaves_one_event_with_before_after(county):
 def test_failed_write_leaves_no_event_and_no_change(county):
     area = county.areas["own"]
     n = AuditEvent.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError) as err:
         org.area_update(actor=county.user("sysadmin"), area=area, division_code="12")
+    assert "division_code" in err.value.message_dict
     assert AuditEvent.objects.count() == n
     area.refresh_from_db()
     assert area.division_code.endswith("200201")

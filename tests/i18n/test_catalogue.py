@@ -36,9 +36,20 @@ def test_every_msgid_in_the_code_is_in_the_catalogue(tmp_path):
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     env = {**os.environ, "CUNJING_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(copy)}
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-         "--ignore", "static/*", "-v0"],
-        cwd=copy, env=env, check=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--ignore",
+            "static/*",
+            "-v0",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
     )
     extracted = polib.pofile(str(copy / PO.relative_to(ROOT)))
     shipped = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO)) if not e.obsolete}

@@ -423,7 +423,7 @@ def test_template_examples_import_cleanly_into_the_county(county, client):
     assert run(county, response.content).ok
 
 
-def test_template_for_a_fresh_bureau_creates_its_county():
+def test_template_for_a_fresh_bureau_creates_its_county(db):
     bureau = org.bureau_create(actor=None, name="新县公安局", code="410588")
     data = importer.build_template(bureau)
     result = import_org(actor=None, bureau=bureau, file=io.BytesIO(data))

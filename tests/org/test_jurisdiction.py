@@ -16,7 +16,10 @@ def names(qs):
         ("aide", ["瓦房沟村"]),
         ("office_leader", ["刘沟村", "瓦房沟村", "甲社区"]),
         ("station_leader", ["刘沟村", "瓦房沟村", "甲乡", "甲社区"]),
-        ("commander", ["乙社区", "乙镇", "刘沟村", "杨庄村", "测试县", "瓦房沟村", "甲乡", "甲社区"]),
+        (
+            "commander",
+            ["乙社区", "乙镇", "刘沟村", "杨庄村", "测试县", "瓦房沟村", "甲乡", "甲社区"],
+        ),
     ],
 )
 def test_visible_areas(county, persona, expected):

@@ -4,18 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='area',
-            index=models.Index(fields=['bureau', 'path'], name='area_bureau_path_prefix', opclasses=['int8_ops', 'varchar_pattern_ops']),
+            model_name="area",
+            index=models.Index(
+                fields=["bureau", "path"],
+                name="area_bureau_path_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['bureau', 'path'], name='unit_bureau_path_prefix', opclasses=['int8_ops', 'varchar_pattern_ops']),
+            model_name="unit",
+            index=models.Index(
+                fields=["bureau", "path"],
+                name="unit_bureau_path_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ),
     ]

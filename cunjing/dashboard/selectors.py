@@ -1,0 +1,153 @@
+"""Reads for the home page of each role: a few grouped queries each, whatever the county's size.
+
+Every function starts from ``visible_to(user)`` (or the user's bureau for the admin roles), so a
+station leader's figures are their station's and a commander's the whole bureau's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from cunjing.accounts.models import User
+from cunjing.core.roles import Capability, Role, has_capability
+from cunjing.org.models import (
+    BEAT_AREA_KINDS,
+    Area,
+    AreaKind,
+    Beat,
+    Coverage,
+    Officer,
+    Unit,
+    UnitKind,
+)
+from cunjing.org.selectors import ContactCard
+
+# A beat officer has a handful of areas; the home page never lists more than this many cards.
+MAX_CARDS = 20
+
+
+def contact_cards(user) -> list[ContactCard]:
+    """The contact cards (警民联系卡) of the villages and communities the user sees — a beat
+    officer's own areas, an aide's area. Three queries, whatever the number of areas."""
+    serving = (
+        Coverage.objects.filter(unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE])
+        .select_related("unit")
+        .order_by("-unit__depth", "unit__path")
+    )
+    areas = (
+        Area.objects.visible_to(user)
+        .filter(kind__in=BEAT_AREA_KINDS)
+        .order_by("path")
+        .prefetch_related(
+            Prefetch(
+                "beats",
+                queryset=Beat.objects.active()
+                .select_related("officer")
+                .order_by("-is_lead", "start_date", "id"),
+                to_attr="active_beats",
+            ),
+            Prefetch("coverages", queryset=serving, to_attr="serving"),
+        )[:MAX_CARDS]
+    )
+    cards = []
+    for area in areas:
+        officers = [beat.officer for beat in area.active_beats]
+        cards.append(
+            ContactCard(
+                area=area,
+                officer=officers[0] if officers else None,
+                unit=area.serving[0].unit if area.serving else None,
+                others=officers[1:],
+            )
+        )
+    return cards
+
+
+@dataclass
+class OrgSummary:
+    """Counts of a jurisdiction: units and areas by kind, officers, beat coverage."""
+
+    units: dict[str, int] = field(default_factory=dict)
+    areas: dict[str, int] = field(default_factory=dict)
+    officers: int = 0
+    officers_on_beats: int = 0
+    beat_areas: int = 0
+    covered: int = 0
+
+    @property
+    def uncovered(self) -> int:
+        return self.beat_areas - self.covered
+
+
+def org_summary(user) -> OrgSummary:
+    """The user's jurisdiction in figures: three grouped queries."""
+    summary = OrgSummary(
+        units={kind: 0 for kind in UnitKind.values},
+        areas={kind: 0 for kind in AreaKind.values},
+    )
+    unit_rows = Unit.objects.visible_to(user).order_by().values("kind").annotate(n=Count("id"))
+    for row in unit_rows:
+        summary.units[row["kind"]] = row["n"]
+
+    has_active_beat = Exists(Beat.objects.active().filter(area_id=OuterRef("pk")))
+    area_rows = (
+        Area.objects.visible_to(user)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"), covered=Count("id", filter=Q(has_active_beat)))
+    )
+    for row in area_rows:
+        summary.areas[row["kind"]] = row["n"]
+        if row["kind"] in BEAT_AREA_KINDS:
+            summary.beat_areas += row["n"]
+            summary.covered += row["covered"]
+
+    on_beat = Exists(Beat.objects.active().filter(officer_id=OuterRef("pk")))
+    officer_counts = (
+        Officer.objects.visible_to(user)
+        .filter(is_active=True)
+        .aggregate(total=Count("id"), on_beats=Count("id", filter=Q(on_beat)))
+    )
+    summary.officers = officer_counts["total"]
+    summary.officers_on_beats = officer_counts["on_beats"]
+    return summary
+
+
+@dataclass
+class AccountsSummary:
+    users_by_role: list[tuple[str, str, int]]  # (role, its label, count) in the order of ``Role``
+    locked_out: list[str]
+
+
+def accounts_summary(user) -> AccountsSummary:
+    """Active accounts of the user's bureau per role, and the usernames locked out right now by
+    too many failed sign-ins (django-axes). Read only; two queries."""
+    if not has_capability(user, Capability.MANAGE_USERS) or user.bureau_id is None:
+        return AccountsSummary(users_by_role=[], locked_out=[])
+    accounts = User.objects.filter(bureau_id=user.bureau_id)
+    rows = accounts.filter(is_active=True).order_by().values("role").annotate(n=Count("id"))
+    counts = {row["role"]: row["n"] for row in rows}
+    by_role = [(role.value, role.label, counts.get(role.value, 0)) for role in Role]
+    return AccountsSummary(users_by_role=by_role, locked_out=locked_out_usernames(accounts))
+
+
+def locked_out_usernames(accounts) -> list[str]:
+    """Usernames among ``accounts`` with at least the failure limit of failed sign-ins within
+    the cool-off period (what django-axes locks)."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    limit = settings.AXES_FAILURE_LIMIT
+    if not isinstance(limit, int):
+        limit = 5
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=limit, username__in=accounts.values("username")
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return list(attempts.order_by("username").values_list("username", flat=True).distinct())

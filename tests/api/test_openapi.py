@@ -1,0 +1,148 @@
+"""The OpenAPI document and the Swagger page."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import jsonschema_rs
+import pytest
+import schemathesis
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+from cunjing.api import api
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_openapi_document_loads_in_schemathesis(document):
+    schema = schemathesis.openapi.from_dict(document)
+    labels = {op.ok().label for op in schema.get_all_operations()}
+    assert labels == {
+        "POST /api/auth/token",
+        "GET /api/me",
+        "GET /api/org/units",
+        "GET /api/org/units/{unit_id}",
+        "GET /api/org/areas",
+        "GET /api/org/areas/{area_id}",
+        "PATCH /api/org/areas/{area_id}",
+        "POST /api/org/beats",
+        "POST /api/org/beats/{beat_id}/end",
+        "GET /api/org/coverage",
+    }
+    assert document["openapi"].startswith("3.1")
+
+
+def test_openapi_document_is_valid_openapi_3_1(document):
+    # schemathesis checks the document against the OpenAPI 3.1 meta-schema (jsonschema_rs).
+    schemathesis.openapi.from_dict(document).validate()
+    # ... and would notice a broken one.
+    broken = copy.deepcopy(document)
+    broken["paths"]["/api/me"]["get"]["responses"]["200"] = {"content": "nonsense"}
+    with pytest.raises(jsonschema_rs.ValidationError):
+        schemathesis.openapi.from_dict(broken).validate()
+
+
+def test_every_operation_has_summary_tags_and_error_responses(document):
+    for path, method, operation in operations(document):
+        label = f"{method.upper()} {path}"
+        assert operation.get("summary"), label
+        assert operation.get("tags"), label
+        assert operation.get("operationId"), label
+        responses = operation["responses"]
+        if path != "/api/auth/token":
+            assert "401" in responses, label
+            assert operation.get("security"), label  # bearer token or session
+        if "requestBody" in operation or any(
+            p["in"] in ("path", "query") for p in operation.get("parameters", [])
+        ):
+            assert "422" in responses, label
+
+
+def test_input_schemas_forbid_unknown_fields(document):
+    schemas = document["components"]["schemas"]
+    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_strings_are_bounded_and_numbers_have_ranges(document):
+    schemas = document["components"]["schemas"]
+
+    def string_bounded(prop):
+        options = prop.get("anyOf", [prop])
+        return all(o.get("type") != "string" or "maxLength" in o or "format" in o for o in options)
+
+    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn"):
+        for field, prop in schemas[name]["properties"].items():
+            assert string_bounded(prop), (name, field)
+    lat = schemas["AreaPatchIn"]["properties"]["latitude"]["anyOf"][0]
+    assert (lat["minimum"], lat["maximum"]) == (-90, 90)
+    lon = schemas["AreaPatchIn"]["properties"]["longitude"]["anyOf"][0]
+    assert (lon["minimum"], lon["maximum"]) == (-180, 180)
+    for path, _method, operation in operations(document):
+        for param in operation.get("parameters", []):
+            schema = param["schema"]
+            options = schema.get("anyOf", [schema])
+            for o in options:
+                if o.get("type") == "integer":
+                    assert "maximum" in o and "minimum" in o, (path, param["name"])
+                if o.get("type") == "string":
+                    assert "maxLength" in o, (path, param["name"])
+
+
+def test_both_security_schemes_are_documented(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["SessionAuth"]["in"] == "cookie"
+
+
+def test_the_document_matches_the_api_object(document):
+    assert document == Client().get("/api/openapi.json").json()
+    assert document["info"]["title"] == api.title
+
+
+# --- Swagger page ------------------------------------------------------------------------------
+
+
+def test_docs_page_uses_only_local_assets(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert refs, html
+    for ref in refs:
+        assert ref.startswith("/static/"), ref  # same origin: no CDN, no other host
+        assert "cdn" not in ref.lower(), ref
+    assert "//" not in "".join(refs)
+    assert "/static/ninja/swagger-ui-bundle.js" in refs
+    assert "/static/ninja/swagger-ui.css" in refs
+    # Swagger UI would otherwise ask validator.swagger.io to badge the document.
+    assert '"validatorUrl": null' in html
+
+
+def test_docs_assets_are_served_locally(client):
+    for asset in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
+        assert finders.find(asset), asset
+        response = client.get(f"/static/{asset}")
+        assert response.status_code == 200, asset
+
+
+def test_docs_init_script_loads_nothing_remote():
+    source = Path(finders.find("ninja/swagger-ui-init.js")).read_text(encoding="utf-8")
+    assert "http://" not in source and "https://" not in source

@@ -1,0 +1,303 @@
+"""The API's permission matrix: persona × endpoint × scope relation → status code.
+
+Relations are seen from the beat officer of 瓦房沟村 (tests/county.py):
+
+    own      瓦房沟村 / 瓦房沟警务工作站 / its beat              (甲派出所 › 甲中心警务室)
+    sibling  刘沟村 / 刘沟警务工作站 / its beat                  (same office)
+    other    杨庄村 / 杨庄警务工作站 / its beat                  (乙派出所: another station)
+    none     an id that does not exist
+
+Rules the table spells out: an object outside the caller's jurisdiction answers 404 exactly like
+one that does not exist; a visible object the role may not change answers 403; the audit admin
+lacks ``view_org`` and gets 403 from every organisation endpoint; anonymous callers get 401.
+Every persona authenticates with a bearer token issued by ``accounts.services.token_issue``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cunjing.org import services as org
+from cunjing.org.models import Beat
+from tests.api import ApiClient, token_for
+from tests.county import build_county
+
+RELATIONS = ("own", "sibling", "other", "none")
+MISSING = 987_654_321
+
+# persona → status for own, sibling, other, none
+# fmt: off
+GET_UNIT = {  # GET /api/org/units/{id}: the unit's workstation
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (200, 200, 200, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+GET_AREA = {  # GET /api/org/areas/{id}: the village
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (200, 200, 200, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+PATCH_AREA = {  # PATCH /api/org/areas/{id} {"latitude": 30.5}: system admins only
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (403, 403, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+ASSIGN_BEAT = {  # POST /api/org/beats: a new officer of the village's workstation → the village
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (201, 201, 404, 404),
+    "commander":      (201, 201, 201, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (201, 201, 201, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+END_BEAT = {  # POST /api/org/beats/{id}/end: the village's lead beat
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+# Endpoints without an object: persona → status
+LISTS = {
+    #                  /api/me  units  areas  coverage
+    "beat":           (200,     200,   200,   200),
+    "sibling":        (200,     200,   200,   200),
+    "other":          (200,     200,   200,   200),
+    "aide":           (200,     200,   200,   200),
+    "office_leader":  (200,     200,   200,   200),
+    "station_leader": (200,     200,   200,   200),
+    "commander":      (200,     200,   200,   200),
+    "inspector":      (200,     200,   200,   200),
+    "sysadmin":       (200,     200,   200,   200),
+    "secadmin":       (200,     200,   200,   200),
+    "auditor":        (200,     403,   403,   403),
+    "anonymous":      (401,     401,   401,   401),
+}
+# fmt: on
+LIST_PATHS = ("/api/me", "/api/org/units", "/api/org/areas", "/api/org/coverage")
+PERSONAS = list(LISTS)
+
+UNIT_OF = {"own": "ws_own", "sibling": "ws_sibling", "other": "ws_other"}
+
+
+def client_for(county, persona: str) -> ApiClient:
+    if persona == "anonymous":
+        return ApiClient()
+    return ApiClient(token_for(county.user(persona)))
+
+
+def rows(table: dict) -> list[tuple[str, str, int]]:
+    return [
+        (persona, relation, status)
+        for persona, statuses in table.items()
+        for relation, status in zip(RELATIONS, statuses, strict=True)
+    ]
+
+
+def test_the_tables_cover_every_persona():
+    for table in (GET_UNIT, GET_AREA, PATCH_AREA, ASSIGN_BEAT, END_BEAT, LISTS):
+        assert list(table) == PERSONAS
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_UNIT))
+def test_get_unit(county, persona, relation, status):
+    pk = county.units[UNIT_OF[relation]].pk if relation != "none" else MISSING
+    response = client_for(county, persona).get(f"/api/org/units/{pk}")
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_AREA))
+def test_get_area(county, persona, relation, status):
+    pk = county.areas[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).get(f"/api/org/areas/{pk}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["contact_card"]["officer"]["name"] == (
+            county.officers[relation].name
+        )
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(PATCH_AREA))
+def test_patch_area(county, persona, relation, status):
+    pk = county.areas[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).patch(f"/api/org/areas/{pk}", {"latitude": 30.5})
+    assert response.status_code == status
+    if relation != "none":
+        area = county.areas[relation]
+        area.refresh_from_db()
+        assert (area.latitude == 30.5) == (status == 200)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(ASSIGN_BEAT))
+def test_assign_beat(county, persona, relation, status):
+    if relation == "none":
+        officer_id = area_id = MISSING
+    else:
+        officer = org.officer_create(
+            actor=None,
+            unit=county.units[UNIT_OF[relation]],
+            name="新警",
+            badge_number="049999",
+            phone="13803759999",
+        )
+        officer_id, area_id = officer.pk, county.areas[relation].pk
+    before = Beat.objects.count()
+    response = client_for(county, persona).post(
+        "/api/org/beats", {"officer": officer_id, "area": area_id}
+    )
+    assert response.status_code == status
+    assert Beat.objects.count() == before + (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(END_BEAT))
+def test_end_beat(county, persona, relation, status):
+    if relation == "none":
+        pk = MISSING
+    else:
+        pk = Beat.objects.get(area=county.areas[relation], is_lead=True, end_date__isnull=True).pk
+    response = client_for(county, persona).post(f"/api/org/beats/{pk}/end", {})
+    assert response.status_code == status
+    if relation != "none":
+        ended = Beat.objects.get(pk=pk).end_date is not None
+        assert ended == (status == 200)
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "status"),
+    [
+        (persona, path, status)
+        for persona, statuses in LISTS.items()
+        for path, status in zip(LIST_PATHS, statuses, strict=True)
+    ],
+)
+def test_lists(county, persona, path, status):
+    assert client_for(county, persona).get(path).status_code == status
+
+
+def test_token_endpoint_needs_no_authentication(county):
+    from tests.county import PASSWORD
+
+    response = ApiClient().post("/api/auth/token", {"username": "auditor", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+# --- What the lists contain ------------------------------------------------------------------
+
+
+def area_names(county, persona: str) -> list[str]:
+    response = client_for(county, persona).get("/api/org/areas")
+    assert response.status_code == 200
+    return [a["name"] for a in response.json()["items"]]
+
+
+def unit_names(county, persona: str) -> list[str]:
+    response = client_for(county, persona).get("/api/org/units")
+    assert response.status_code == 200
+    return [u["name"] for u in response.json()["items"]]
+
+
+def test_a_beat_officer_lists_only_their_areas(county):
+    assert area_names(county, "beat") == ["瓦房沟村"]
+    assert area_names(county, "sibling") == ["刘沟村"]
+    assert area_names(county, "other") == ["杨庄村"]
+    assert area_names(county, "aide") == ["瓦房沟村"]
+
+
+def test_asking_for_another_stations_area_answers_404(county):
+    for persona in ("beat", "office_leader", "station_leader"):
+        client = client_for(county, persona)
+        assert client.get(f"/api/org/areas/{county.areas['other'].pk}").status_code == 404
+        # ... exactly like an area that does not exist, body included.
+        assert (
+            client.get(f"/api/org/areas/{county.areas['other'].pk}").json()
+            == client.get(f"/api/org/areas/{MISSING}").json()
+        )
+
+
+def test_a_station_leader_sees_the_station_subtree(county):
+    assert unit_names(county, "station_leader") == [
+        "甲派出所",
+        "甲中心警务室",
+        "瓦房沟警务工作站",
+        "刘沟警务工作站",
+    ]
+    assert area_names(county, "station_leader") == ["甲乡", "甲社区", "瓦房沟村", "刘沟村"]
+
+
+def test_an_office_leader_sees_the_office_subtree(county):
+    assert unit_names(county, "office_leader") == [
+        "甲中心警务室",
+        "瓦房沟警务工作站",
+        "刘沟警务工作站",
+    ]
+    assert area_names(county, "office_leader") == ["甲社区", "瓦房沟村", "刘沟村"]
+
+
+@pytest.mark.parametrize("persona", ["commander", "inspector", "sysadmin", "secadmin"])
+def test_the_bureau_sees_everything(county, persona):
+    assert area_names(county, persona) == [
+        "测试县",
+        "甲乡",
+        "甲社区",
+        "瓦房沟村",
+        "刘沟村",
+        "乙镇",
+        "乙社区",
+        "杨庄村",
+    ]
+    assert len(unit_names(county, persona)) == 8
+
+
+def test_the_commander_sees_nothing_of_another_bureau(county):
+    other = build_county(code="410500", name="另一县公安局", prefix="x-")
+    client = client_for(county, "commander")
+    assert client.get(f"/api/org/areas/{other.areas['own'].pk}").status_code == 404
+    assert client.get(f"/api/org/units/{other.units['ws_own'].pk}").status_code == 404
+    assert client.get("/api/org/areas").json()["count"] == 8
+    assert client.get("/api/org/coverage").json()["areas_total"] == 5
+    # Nor can it assign another bureau's officer to its own village.
+    response = client.post(
+        "/api/org/beats",
+        {"officer": other.officers["own"].pk, "area": county.areas["own"].pk},
+    )
+    assert response.status_code == 404

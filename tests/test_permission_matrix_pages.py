@@ -1,0 +1,126 @@
+"""Who may open which page: every persona × every page, with the status each must get.
+
+    200  the page           403  visible, but the role may not do this
+    302  sign in first      404  outside the persona's jurisdiction (or no such object)
+         (anonymous), or the POST succeeded and redirects (``beat_end``)
+
+Objects are named from the beat officer of 瓦房沟村 (``tests/county.py``): ``own`` = 瓦房沟村 and
+its workstation, ``sibling`` = 刘沟村 (same office), ``other`` = 杨庄村 (another station), ``none``
+= an id that does not exist. ``area_edit`` and ``beat_assign`` are for 瓦房沟村; ``beat_end``
+POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: every organisation page
+is 403 for them, whatever the object.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cunjing.org.models import Beat
+from tests.conftest import PERSONAS
+
+# Columns: the personas of tests/county.py, abbreviated (see PERSONA_COLUMNS); rows: the pages.
+EXPECTED = """
+page         beat sib  oth  aide off  sta  cmd  insp sys  sec  aud  anon
+home         200  200  200  200  200  200  200  200  200  200  200  302
+tree         200  200  200  200  200  200  200  200  200  200  403  302
+unit_own     200  404  404  200  200  200  200  200  200  200  403  302
+unit_sib     404  200  404  404  200  200  200  200  200  200  403  302
+unit_oth     404  404  200  404  404  404  200  200  200  200  403  302
+area_own     200  404  404  200  200  200  200  200  200  200  403  302
+area_sib     404  200  404  404  200  200  200  200  200  200  403  302
+area_oth     404  404  200  404  404  404  200  200  200  200  403  302
+area_none    404  404  404  404  404  404  404  404  404  404  403  302
+area_list    200  200  200  200  200  200  200  200  200  200  403  302
+area_edit    403  404  404  403  403  403  403  403  200  403  403  302
+beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
+beat_end     403  404  404  403  403  302  302  403  302  403  403  302
+coverage     200  200  200  200  200  200  200  200  200  200  403  302
+audit        403  403  403  403  403  403  403  403  403  403  200  302
+"""
+PERSONA_COLUMNS = {
+    "beat": "beat",
+    "sib": "sibling",
+    "oth": "other",
+    "aide": "aide",
+    "off": "office_leader",
+    "sta": "station_leader",
+    "cmd": "commander",
+    "insp": "inspector",
+    "sys": "sysadmin",
+    "sec": "secadmin",
+    "aud": "auditor",
+    "anon": "anonymous",
+}
+
+
+def _table(text: str) -> dict[tuple[str, str], int]:
+    header, *rows = [line.split() for line in text.strip().splitlines()]
+    personas = [PERSONA_COLUMNS[column] for column in header[1:]]
+    table = {}
+    for page, *codes in rows:
+        table.update(
+            {(persona, page): int(code) for persona, code in zip(personas, codes, strict=True)}
+        )
+    return table
+
+
+TABLE = _table(EXPECTED)
+PAGES = [line.split()[0] for line in EXPECTED.strip().splitlines()[1:]]
+ALL_PERSONAS = [*PERSONAS, "anonymous"]
+
+
+def test_the_table_covers_every_persona_and_page():
+    assert {persona for persona, _ in TABLE} == set(ALL_PERSONAS)
+    assert len(TABLE) == len(ALL_PERSONAS) * len(PAGES)
+
+
+def _request(client, county, page: str):
+    a, u = county.areas, county.units
+
+    def get(name, *args):
+        return client.get(reverse(name, args=args))
+
+    match page:
+        case "home":
+            return get("dashboard:home")
+        case "tree":
+            return get("org:unit_tree")
+        case "unit_own" | "unit_sib" | "unit_oth":
+            key = {"unit_own": "ws_own", "unit_sib": "ws_sibling", "unit_oth": "ws_other"}[page]
+            return get("org:unit_detail", u[key].pk)
+        case "area_own" | "area_sib" | "area_oth":
+            key = {"area_own": "own", "area_sib": "sibling", "area_oth": "other"}[page]
+            return get("org:area_detail", a[key].pk)
+        case "area_none":
+            return get("org:area_detail", 10**9)
+        case "area_list":
+            return get("org:area_list")
+        case "area_edit":
+            return get("org:area_edit", a["own"].pk)
+        case "beat_assign":
+            return get("org:beat_assign", a["own"].pk)
+        case "beat_end":
+            beat = Beat.objects.get(officer=county.officers["own"], area=a["own"])
+            return client.post(reverse("org:beat_end", args=[beat.pk]), {"end_date": "2015-06-01"})
+        case "coverage":
+            return get("org:coverage")
+        case "audit":
+            return get("dashboard:audit")
+    raise AssertionError(page)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("persona", ALL_PERSONAS)
+def test_page_access(db, client, county, persona, page):
+    if persona != "anonymous":
+        client.force_login(county.user(persona))
+    response = _request(client, county, page)
+    expected = TABLE[(persona, page)]
+    assert response.status_code == expected, f"{persona} × {page}"
+    if expected == 302:
+        login_url = reverse("accounts:login")
+        if persona == "anonymous":
+            assert response["Location"].startswith(login_url)
+        else:
+            assert response["Location"] == reverse("org:area_detail", args=[county.areas["own"].pk])
