@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     ObjectDoesNotExist,
@@ -38,8 +39,8 @@ from ninja.utils import check_csrf
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
+from cunjing.core import roles
 from cunjing.core.errors import field_errors
-from cunjing.core.roles import has_capability
 
 # Largest id a bigint column holds: larger ids answer 422 instead of overflowing the driver.
 MAX_ID = 2**63 - 1
@@ -146,8 +147,7 @@ session_auth = SessionAuth()
 def require(request: HttpRequest, capability: str):
     """The authenticated user, if their role has ``capability``; else 403."""
     user = request.auth
-    if not has_capability(user, capability):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    roles.require(user if user is not None else AnonymousUser(), capability)
     return user
 
 

@@ -6,7 +6,9 @@ Vocabulary only: ``core`` imports no app. The jurisdiction rule (which rows a ro
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,3 +65,10 @@ def has_capability(user, capability: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return capability in CAPABILITIES.get(getattr(user, "role", ""), frozenset())
+
+
+def require(user, capability: str) -> None:
+    """Raise PermissionDenied (403) unless ``user``'s role has ``capability``. ``None`` is the
+    system itself (commands, demo), which may do everything."""
+    if user is not None and not has_capability(user, capability):
+        raise PermissionDenied(gettext("You do not have permission to do this."))

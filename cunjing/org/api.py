@@ -36,16 +36,6 @@ router = Router(tags=["org"])
 # --- Presenters ----------------------------------------------------------------------------------
 
 
-def _parent_ids(model, user, rows) -> dict[str, int]:
-    """Path → id of the rows' parents that ``user`` may see (one query for a whole page)."""
-    steps = model.steplen
-    paths = {row.path[:-steps] for row in rows if row.depth > 1}
-    if not paths:
-        return {}
-    visible = model.objects.visible_to(user).filter(path__in=paths).values_list("path", "id")
-    return dict(visible)
-
-
 def _unit(unit: Unit, parents: dict[str, int]) -> dict:
     return {
         "id": unit.pk,
@@ -121,7 +111,7 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilter]):
         "path", "id"
     )
     count, rows = paginate(qs, filters)
-    parents = _parent_ids(Unit, user, rows)
+    parents = selectors.visible_parent_ids(user, rows)
     return {
         "count": count,
         "limit": filters.limit,
@@ -141,7 +131,7 @@ def unit_detail(request: HttpRequest, unit_id: Path[Id]):
     children = selectors.unit_children(user, unit).order_by("path")
     areas = selectors.unit_areas(user, unit)
     return {
-        **_unit(unit, _parent_ids(Unit, user, [unit])),
+        **_unit(unit, selectors.visible_parent_ids(user, [unit])),
         "children": [{"id": c.pk, "kind": c.kind, "name": c.name} for c in children],
         "areas": [_area_ref(a) for a in areas],
     }
@@ -164,7 +154,7 @@ def area_list(request: HttpRequest, filters: Query[AreaFilter]):
         "path", "id"
     )
     count, rows = paginate(qs, filters)
-    parents = _parent_ids(Area, user, rows)
+    parents = selectors.visible_parent_ids(user, rows)
     return {
         "count": count,
         "limit": filters.limit,
@@ -176,7 +166,7 @@ def area_list(request: HttpRequest, filters: Query[AreaFilter]):
 def _area_detail(user, area: Area) -> dict:
     card = selectors.contact_card(area)
     return {
-        **_area(area, _parent_ids(Area, user, [area])),
+        **_area(area, selectors.visible_parent_ids(user, [area])),
         "contact_card": {
             "officer": _officer_card(card.officer) if card.officer else None,
             "unit": (

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cunjing.core.roles import Capability, has_capability
+from cunjing.core.roles import Capability, require
 from cunjing.org import importer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,15 +20,10 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 
 
-def _require_import(user) -> None:
-    if not has_capability(user, Capability.IMPORT_ORG):
-        raise PermissionDenied
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    _require_import(request.user)
+    require(request.user, Capability.IMPORT_ORG)
     context: dict = {"max_rows": importer.MAX_ROWS, "max_bytes": settings.IMPORT_MAX_BYTES}
     status = 200
     if request.method == "POST":
@@ -54,7 +48,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
-    _require_import(request.user)
+    require(request.user, Capability.IMPORT_ORG)
     response = HttpResponse(importer.build_template(request.user.bureau), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="cunjing-org-import.xlsx"'
     return response

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery
 
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
+    TOWNSHIP_KINDS,
     Aide,
     Area,
     AreaKind,
@@ -91,15 +92,62 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
     return list(Unit.objects.filter(bureau_id=unit.bureau_id, path__in=paths).order_by("depth"))
 
 
-def unit_officer_counts(units: list[Unit]) -> dict[int, int]:
-    from django.db.models import Count
+def unit_officers(user, unit: Unit) -> QuerySet[Officer]:
+    return Officer.objects.visible_to(user).filter(unit=unit, is_active=True).order_by("name", "id")
 
+
+def unit_tree_tops(user) -> tuple[list[Unit], list[Unit]]:
+    """The user's topmost visible unit(s) and their direct children (two queries)."""
+    visible = Unit.objects.visible_to(user)
+    top_depth = visible.order_by().values("bureau_id").annotate(m=Min("depth")).values("m")[:1]
+    tops = list(visible.filter(depth=Subquery(top_depth)))
+    if not tops:
+        return [], []
+    below = Q(pk__in=[])
+    for top in tops:
+        below |= Q(path__startswith=top.path, depth=top.depth + 1)
+    return tops, list(visible.filter(below))
+
+
+def subtree_officer_counts(user, units: list[Unit], within: str = "") -> dict[int, int]:
+    """Active officers in each unit's subtree: one query grouped by unit (limited to the subtree
+    at path ``within``), summed by path prefix."""
+    if not units:
+        return {}
     rows = (
-        Officer.objects.filter(unit__in=units, is_active=True)
-        .values("unit_id")
+        Officer.objects.visible_to(user)
+        .filter(is_active=True, unit__path__startswith=within)
+        .values("unit__path")
         .annotate(n=Count("id"))
+        .order_by()
     )
-    return {row["unit_id"]: row["n"] for row in rows}
+    per_path = [(row["unit__path"], row["n"]) for row in rows]
+    return {unit.pk: sum(n for path, n in per_path if path.startswith(unit.path)) for unit in units}
+
+
+def ancestor_links(user, ancestors: list) -> list[tuple[object, bool]]:
+    """``[(ancestor, may_open)]``: ancestors outside the user's scope are shown by name only."""
+    if not ancestors:
+        return []
+    model = type(ancestors[0])
+    visible = set(
+        model.objects.visible_to(user)
+        .filter(pk__in=[a.pk for a in ancestors])
+        .values_list("pk", flat=True)
+    )
+    return [(a, a.pk in visible) for a in ancestors]
+
+
+def visible_parent_ids(user, rows) -> dict[str, int]:
+    """Path → id of the tree rows' parents that ``user`` may see (one query for a page)."""
+    if not rows:
+        return {}
+    model = type(rows[0])
+    steps = model.steplen
+    paths = {row.path[:-steps] for row in rows if row.depth > 1}
+    if not paths:
+        return {}
+    return dict(model.objects.visible_to(user).filter(path__in=paths).values_list("path", "id"))
 
 
 # --- Areas ---------------------------------------------------------------------------------
@@ -107,6 +155,29 @@ def unit_officer_counts(units: list[Unit]) -> dict[int, int]:
 
 def area_list(user, **filters) -> QuerySet[Area]:
     return filter_areas(Area.objects.visible_to(user), **filters)
+
+
+def active_beats_prefetch() -> Prefetch:
+    return Prefetch(
+        "beats",
+        queryset=Beat.objects.active().select_related("officer").order_by("-is_lead", "id"),
+        to_attr="active_beats",
+    )
+
+
+def with_active_beats(qs: QuerySet[Area]) -> QuerySet[Area]:
+    """Areas in tree order, each with ``active_beats`` prefetched (one extra query)."""
+    return qs.order_by("path").prefetch_related(active_beats_prefetch())
+
+
+def area_parent_choices(user) -> QuerySet[Area]:
+    """The county and township-level areas the user may filter by."""
+    return (
+        Area.objects.visible_to(user)
+        .filter(kind__in=[AreaKind.COUNTY, *TOWNSHIP_KINDS])
+        .order_by("path")
+        .only("pk", "name", "depth")
+    )
 
 
 def area_get(user, pk: int) -> Area:
@@ -211,13 +282,7 @@ def coverage_report(user, *, kind: str | None = None) -> CoverageReport:
         Area.objects.visible_to(user)
         .filter(kind__in=kinds)
         .order_by("path")
-        .prefetch_related(
-            Prefetch(
-                "beats",
-                queryset=Beat.objects.active().select_related("officer").order_by("-is_lead", "id"),
-                to_attr="active_beats",
-            )
-        )
+        .prefetch_related(active_beats_prefetch())
     )
     return CoverageReport(
         rows=[CoverageRow(area=a, officers=[b.officer for b in a.active_beats]) for a in areas]
@@ -225,8 +290,6 @@ def coverage_report(user, *, kind: str | None = None) -> CoverageReport:
 
 
 def area_kind_counts(user) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = Area.objects.visible_to(user).values("kind").annotate(n=Count("id"))
     counts = {kind: 0 for kind in AreaKind.values}
     counts.update({row["kind"]: row["n"] for row in rows})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from cunjing.core import audit
-from cunjing.core.roles import Capability, has_capability
+from cunjing.core.roles import Capability, require
 from cunjing.core.validators import normalize_phone
 from cunjing.org.models import (
     AREA_PARENT_KINDS,
@@ -36,11 +36,6 @@ from cunjing.org.models import (
 )
 
 _TREE_FIELDS = ["path", "depth", "numchild"]
-
-
-def _require(actor, capability: str) -> None:
-    if actor is not None and not has_capability(actor, capability):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def _require_area_in_scope(actor, area: Area) -> None:
@@ -107,7 +102,7 @@ def unit_create(
     longitude: float | None = None,
 ) -> Unit:
     """Add a unit under ``parent``; its kind must be the one below the parent's."""
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     if actor is not None and not Unit.objects.filter(pk=parent.pk).visible_to(actor).exists():
         raise PermissionDenied(_("This unit is outside your jurisdiction."))
     if kind not in UNIT_PARENT_KIND or kind == UnitKind.BUREAU:
@@ -148,7 +143,7 @@ UNIT_EDITABLE = ("name", "code", "address", "phone", "latitude", "longitude")
 
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if actor is not None and not Unit.objects.filter(pk=unit.pk).visible_to(actor).exists():
         raise PermissionDenied(_("This unit is outside your jurisdiction."))
@@ -199,7 +194,7 @@ def area_create(
 ) -> Area:
     """Add an area; a county is a root, townships sit under it, villages/communities under
     townships. The division code is unique within the bureau."""
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     if kind not in AREA_PARENT_KINDS:
         raise ValidationError({"kind": [_("Choose a valid area kind.")]})
     allowed = AREA_PARENT_KINDS[kind]
@@ -250,7 +245,7 @@ AREA_EDITABLE = ("name", "division_code", "latitude", "longitude")
 @transaction.atomic
 def area_update(*, actor, area: Area, **changes: Any) -> Area:
     """Change an area's name, division code or position; pinyin follows the name."""
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     area = Area.objects.select_for_update().get(pk=area.pk)
     _require_area_in_scope(actor, area)
     unknown = set(changes) - set(AREA_EDITABLE)
@@ -276,7 +271,7 @@ def area_update(*, actor, area: Area, **changes: Any) -> Area:
 @transaction.atomic
 def coverage_create(*, actor, unit: Unit, area: Area) -> Coverage:
     """Record that ``unit`` serves ``area`` (kinds must match, e.g. workstation ↔ village)."""
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     if unit.bureau_id != area.bureau_id:
         raise ValidationError({"area": [_("The area belongs to another bureau.")]})
     if area.kind not in COVERAGE_KINDS[unit.kind]:
@@ -306,7 +301,7 @@ def coverage_create(*, actor, unit: Unit, area: Area) -> Coverage:
 def officer_create(
     *, actor, unit: Unit, name: str, badge_number: str, phone: str, title: str = ""
 ) -> Officer:
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     if Officer.objects.filter(bureau_id=unit.bureau_id, badge_number=badge_number).exists():
         raise ValidationError({"badge_number": [_("An officer with this badge number exists.")]})
     officer = Officer(
@@ -330,7 +325,7 @@ OFFICER_EDITABLE = ("name", "title", "phone", "is_active")
 
 @transaction.atomic
 def officer_update(*, actor, officer: Officer, **changes: Any) -> Officer:
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
     if actor is not None and not Officer.objects.filter(pk=officer.pk).visible_to(actor).exists():
         raise PermissionDenied(_("This officer is outside your jurisdiction."))
@@ -361,7 +356,7 @@ def beat_assign(
 ) -> Beat:
     """Put ``officer`` on a beat in ``area`` from ``start_date``. Making them lead hands the
     lead over: the previous lead's beat is ended and reopened as a non-lead beat."""
-    _require(actor, Capability.MANAGE_BEATS)
+    require(actor, Capability.MANAGE_BEATS)
     _require_area_in_scope(actor, area)
     start_date = start_date or timezone.localdate()
     if officer.bureau_id != area.bureau_id:
@@ -423,7 +418,7 @@ def _beat_close(*, actor, beat: Beat, end_date: dt.date) -> Beat:
 @transaction.atomic
 def beat_end(*, actor, beat: Beat, end_date: dt.date | None = None) -> Beat:
     """End a beat (the officer leaves the area on ``end_date``); it stays as history."""
-    _require(actor, Capability.MANAGE_BEATS)
+    require(actor, Capability.MANAGE_BEATS)
     beat = Beat.objects.select_for_update().select_related("area").get(pk=beat.pk)
     _require_area_in_scope(actor, beat.area)
     if beat.end_date is not None:
@@ -433,7 +428,7 @@ def beat_end(*, actor, beat: Beat, end_date: dt.date | None = None) -> Beat:
 
 @transaction.atomic
 def aide_create(*, actor, area: Area, name: str, kind: str, phone: str, subtype: str = "") -> Aide:
-    _require(actor, Capability.MANAGE_ORG)
+    require(actor, Capability.MANAGE_ORG)
     if kind == AideKind.PATROLLER and subtype:
         raise ValidationError({"subtype": [_("Patrollers have no subtype.")]})
     if kind == AideKind.SECURITY_MEMBER and not subtype:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -31,11 +30,8 @@ from cunjing.org.forms import (
     add_service_errors,
 )
 from cunjing.org.models import (
-    TOWNSHIP_KINDS,
     Area,
-    AreaKind,
     Beat,
-    Officer,
     Unit,
 )
 
@@ -65,45 +61,6 @@ def _visible_unit(request: HttpRequest, pk: int) -> Unit:
     return get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
 
 
-# --- Small scoped reads the pages share -------------------------------------------------------
-
-
-def _crumbs(model, user, ancestors: list) -> list[tuple[object, bool]]:
-    """``[(ancestor, may_open)]``: ancestors outside the user's scope are shown by name only."""
-    if not ancestors:
-        return []
-    visible = set(
-        model.objects.visible_to(user)
-        .filter(pk__in=[a.pk for a in ancestors])
-        .values_list("pk", flat=True)
-    )
-    return [(a, a.pk in visible) for a in ancestors]
-
-
-def _subtree_officer_counts(user, units: list[Unit], within: str = "") -> dict[int, int]:
-    """Active officers in each unit's subtree: one query grouped by unit (limited to the subtree
-    at path ``within``), summed by path prefix."""
-    if not units:
-        return {}
-    rows = (
-        Officer.objects.visible_to(user)
-        .filter(is_active=True, unit__path__startswith=within)
-        .values("unit__path")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    per_path = [(row["unit__path"], row["n"]) for row in rows]
-    return {unit.pk: sum(n for path, n in per_path if path.startswith(unit.path)) for unit in units}
-
-
-def _active_beats_prefetch() -> Prefetch:
-    return Prefetch(
-        "beats",
-        queryset=Beat.objects.active().select_related("officer").order_by("-is_lead", "id"),
-        to_attr="active_beats",
-    )
-
-
 # --- Units ----------------------------------------------------------------------------------
 
 
@@ -112,14 +69,8 @@ def _active_beats_prefetch() -> Prefetch:
 def unit_tree(request: HttpRequest) -> HttpResponse:
     """The user's top visible unit(s) and their children; deeper levels open on demand."""
     _require(request.user, Capability.VIEW_ORG)
-    visible = Unit.objects.visible_to(request.user)
-    top_depth = visible.order_by().values("bureau_id").annotate(m=Min("depth")).values("m")[:1]
-    tops = list(visible.filter(depth=Subquery(top_depth)))
-    below = Q(pk__in=[])
-    for top in tops:
-        below |= Q(path__startswith=top.path, depth=top.depth + 1)
-    children = list(visible.filter(below)) if tops else []
-    counts = _subtree_officer_counts(request.user, tops + children)
+    tops, children = selectors.unit_tree_tops(request.user)
+    counts = selectors.subtree_officer_counts(request.user, tops + children)
     nodes = [
         {
             "unit": top,
@@ -143,7 +94,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     An htmx request (``?part=children``) gets only the list of children, for the tree."""
     unit = _visible_unit(request, pk)
     children = list(selectors.unit_children(request.user, unit))
-    counts = _subtree_officer_counts(request.user, [unit, *children], within=unit.path)
+    counts = selectors.subtree_officer_counts(request.user, [unit, *children], within=unit.path)
     child_nodes = [_node(c, counts) for c in children]
     if request.htmx and request.GET.get("part") == "children":
         response = render(
@@ -155,14 +106,10 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "unit_phone": national_phone(unit.phone),
         "officer_count": counts.get(unit.pk, 0),
-        "crumbs": _crumbs(Unit, request.user, selectors.unit_ancestors(unit)),
+        "crumbs": selectors.ancestor_links(request.user, selectors.unit_ancestors(unit)),
         "children": child_nodes,
         "areas": list(selectors.unit_areas(request.user, unit)),
-        "officers": list(
-            Officer.objects.visible_to(request.user)
-            .filter(unit=unit, is_active=True)
-            .order_by("name", "id")
-        ),
+        "officers": list(selectors.unit_officers(request.user, unit)),
     }
     return render(request, "org/unit_detail.html", context)
 
@@ -181,15 +128,10 @@ def area_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.area_list(request.user, **form.filters())
     else:
         qs, status = Area.objects.none(), UNPROCESSABLE
-    page = Paginator(
-        qs.order_by("path").prefetch_related(_active_beats_prefetch()), AREAS_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    parents = (
-        Area.objects.visible_to(request.user)
-        .filter(kind__in=[AreaKind.COUNTY, *TOWNSHIP_KINDS])
-        .order_by("path")
-        .only("pk", "name", "depth")
+    page = Paginator(selectors.with_active_beats(qs), AREAS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    parents = selectors.area_parent_choices(request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "parents": parents, "query": query.urlencode()}
@@ -203,7 +145,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     area = _visible_area(request, pk)
     context = {
         "area": area,
-        "crumbs": _crumbs(Area, request.user, selectors.area_ancestors(area)),
+        "crumbs": selectors.ancestor_links(request.user, selectors.area_ancestors(area)),
         "card": None,
         "aides": [],
         "history": [],
