@@ -389,3 +389,14 @@ def test_audit_query_count_is_pinned(client, county, django_assert_num_queries):
     assert len(response.context["events"]) == 50
     with django_assert_num_queries(6):
         assert client.get(reverse("dashboard:audit") + "?" + response.context["next_query"])
+
+
+def test_error_pages_use_the_site_layout(client, county):
+    client.force_login(county.user("auditor"))
+    forbidden = client.get("/org/coverage/")
+    assert forbidden.status_code == 403
+    assert "无权" in forbidden.content.decode() or "权限" in forbidden.content.decode()
+    client.force_login(county.user("beat"))
+    missing = client.get(f"/org/areas/{county.areas['other'].pk}/")
+    assert missing.status_code == 404
+    assert "管辖" in missing.content.decode()
