@@ -104,6 +104,31 @@ class TestBuiltCounty:
         assert areas.filter(kind=AreaKind.VILLAGE).count() == 191
         assert Officer.objects.filter(bureau=b).count() == 217
 
+    def test_coverage_endpoint_reports_every_area_covered(self, db, built, client):
+        from cunjing.accounts.services import token_issue
+
+        commander = User.objects.get(username="commander")
+        token, _ = token_issue(user=commander)
+        response = client.get("/api/org/coverage", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["areas_total"], body["areas_covered"], body["uncovered"]) == (217, 217, [])
+
+    def test_demo_personas_see_their_scope(self, db, built, client):
+        from cunjing.accounts.services import token_issue
+
+        def names(username):
+            token, _ = token_issue(user=User.objects.get(username=username))
+            response = client.get(
+                "/api/org/areas?limit=500&kind=village", HTTP_AUTHORIZATION=f"Bearer {token}"
+            )
+            return [a["name"] for a in response.json()["items"]]
+
+        assert names("beat-officer") == ["瓦房沟村"]
+        station = names("station-leader")
+        assert "瓦房沟村" in station and "刘沟村" not in station
+        assert len(names("commander")) == 191
+
     def test_every_area_has_a_lead_officer_and_both_kinds_of_aides(self, db, built):
         beat_areas = Area.objects.filter(
             bureau=built.bureau, kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY]
