@@ -61,3 +61,24 @@ def test_english_is_available(client, db):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get("/accounts/login/").content.decode()
     assert "Sign in" in body
+
+
+def test_pages_are_chinese_even_for_an_english_browser(client, db):
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in body
+
+
+def test_the_language_switch_chooses_english(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    assert "登录" in client.get("/accounts/login/").content.decode()
+
+
+def test_api_honours_accept_language(client, db):
+    response = client.get("/api/me", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"].isascii()
+    response = client.get("/api/me")
+    assert not response.json()["detail"].isascii()
