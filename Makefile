@@ -30,9 +30,8 @@ messages-update: venv
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py demo --if-empty
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py demo --logins
+	$(BIN)/python manage.py demo --if-empty
 	@echo "cunjing: serving on http://127.0.0.1:$(PORT)/"
 	exec $(BIN)/gunicorn cunjing.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 

@@ -87,6 +87,7 @@ class Command(BaseCommand):
                 )
                 % {"n": len(existing), "names": "、".join(n for _c, n in existing)}
             )
+            self.print_logins()
             return
         others = [name for code, name in existing if code != builder.DEMO_BUREAU_CODE]
         if reset and others:
