@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
 
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
@@ -22,17 +23,24 @@ from cunjing.org.models import (
 # --- Filters: one definition per list, shared by the pages and the API ---------------------
 
 
+def children_of(qs: QuerySet, parent_id: int) -> QuerySet:
+    """The rows of ``qs`` whose tree parent has id ``parent_id``. The parent is matched inside
+    the query (its path in a subquery), never fetched: the rows returned stay within ``qs``'s
+    scope, so a beat officer may list their villages under a township they cannot open."""
+    model = qs.model
+    parent_path = model.objects.filter(pk=parent_id).values("path")[:1]
+    return qs.annotate(_parent_path=Substr("path", 1, Length("path") - model.steplen)).filter(
+        _parent_path=Subquery(parent_path)
+    )
+
+
 def filter_units(
     qs: QuerySet[Unit], *, kind: str | None = None, parent: int | None = None, q: str | None = None
 ) -> QuerySet[Unit]:
     if kind:
         qs = qs.filter(kind=kind)
     if parent:
-        # The parent only locates a path prefix; the rows returned stay within ``qs``'s scope.
-        parent_unit = Unit.objects.filter(pk=parent).only("path", "depth").first()
-        if parent_unit is None:
-            return qs.none()
-        qs = qs.filter(path__startswith=parent_unit.path, depth=parent_unit.depth + 1)
+        qs = children_of(qs, parent)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q))
     return qs
@@ -46,12 +54,7 @@ def filter_areas(
     if kind:
         qs = qs.filter(kind=kind)
     if parent:
-        # The parent only locates a path prefix; the rows returned stay within ``qs``'s scope
-        # (a beat officer may list their villages under a township they cannot open).
-        parent_area = Area.objects.filter(pk=parent).only("path", "depth").first()
-        if parent_area is None:
-            return qs.none()
-        qs = qs.filter(path__startswith=parent_area.path, depth=parent_area.depth + 1)
+        qs = children_of(qs, parent)
     if q:
         q = q.strip()
         text = q.lower().replace(" ", "")
