@@ -34,3 +34,27 @@ def mask_phone(value: str | None) -> str:
     if len(digits) < 8:
         return "****" + (digits[-2:] if len(digits) > 4 else "")
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+# Resident ID numbers: 18 characters (15 for first-generation cards). Whatever the length, at most
+# this many characters are shown: the region (first 6) and the last 4.
+_ID_HEAD = 6
+_ID_TAIL = 4
+_ID_MIN_FULL = 15
+
+
+def mask_id_number(value: str | None) -> str:
+    """Keep the region code and the last four: ``410481199001011234`` → ``410481********1234``.
+
+    The birth date and sequence number never show. The masked string has the input's length
+    (surrounding spaces stripped). Values shorter than an ID (typos, partial data) show at most a
+    quarter of their characters, all at the end; empty stays empty.
+    """
+    raw = (value or "").strip()
+    n = len(raw)
+    if n == 0:
+        return ""
+    if n >= _ID_MIN_FULL:
+        return raw[:_ID_HEAD] + "*" * (n - _ID_HEAD - _ID_TAIL) + raw[-_ID_TAIL:]
+    shown = min(_ID_TAIL, n // 4)
+    return "*" * (n - shown) + (raw[-shown:] if shown else "")

@@ -70,3 +70,49 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class IdempotencyKey(TenantModel):
+    """The first answer to one client write, kept under the UUID the client chose for it.
+
+    A phone on a village road queues its submission and replays it when the connection returns;
+    if the first attempt was stored but its answer lost, the replay must not store the record a
+    second time. The client's UUID (``Idempotency-Key`` header or ``client_uuid`` field) is unique
+    per user in the database; the record, its audit event and this row commit in one
+    transaction, so a retry finds either nothing (and writes) or this row (and gets its stored
+    answer back); the same key with a different request is refused. ``status_code`` is empty only
+    while the first request's transaction is still open. See ``cunjing.core.idempotency``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    key = models.UUIDField(_("idempotency key"))
+    endpoint = models.CharField(_("endpoint"), max_length=100)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "user", "key"], name="idem_bureau_user_key"),
+            models.CheckConstraint(
+                condition=models.Q(status_code__isnull=True)
+                | models.Q(status_code__gte=100, status_code__lte=599),
+                name="idem_status_code_http",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idem_created")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status_code is None

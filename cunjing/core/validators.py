@@ -46,8 +46,30 @@ def validate_longitude(value: float) -> None:
 
 
 def validate_id_number(value: str) -> None:
-    """A resident identity card number (GB 11643: region, birth date, check digit)."""
+    """A resident identity card number (GB 11643): 18 characters, a known region code, a real
+    birth date not in the future, and the check digit.
+
+    python-stdnum's ``cn.ric.validate`` also requires the region code to have existed in the
+    birth year. That rejects real people: an ID's region is where it was first issued, so a
+    resident of 舞钢市 (code 410481 since 1990) born in 1960 carries 410481. We check that the
+    region code exists at all, and the rest as stdnum does.
+    """
+    import datetime as dt
+
+    from stdnum import numdb
+
+    invalid = ValidationError(_("Enter a valid resident ID number."), code="id_number")
+    number = ric.compact(value or "")
+    if len(number) != 18 or not number[:17].isdigit():
+        raise invalid
+    if number[-1] != ric.calc_check_digit(number):
+        raise invalid
     try:
-        ric.validate(value)
+        born = ric.get_birth_date(number)
     except StdnumError as exc:
-        raise ValidationError(_("Enter a valid resident ID number."), code="id_number") from exc
+        raise invalid from exc
+    if born > dt.date.today() or born.year < 1880:
+        raise invalid
+    places = {key for _part, props in numdb.get("cn/loc").info(number[:6]) for key in props}
+    if "county" not in places:
+        raise invalid
