@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint setup venv assets messages messages-update format
+.PHONY: run test lint bench setup venv assets messages messages-update format
 
 setup: venv assets messages
 
@@ -42,6 +42,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: venv
+	$(BIN)/python -m bench
 
 format: venv
 	$(BIN)/ruff format .
