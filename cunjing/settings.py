@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "treebeard",
     "cunjing.core",
     "cunjing.org",
+    "cunjing.stats",
     "cunjing.accounts",
     "cunjing.dashboard",
 ]

@@ -19,10 +19,25 @@ def _fast_hashing():
         yield
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ())
+    )
+
+
 @pytest.fixture(scope="module")
-def _county_keys(django_db_setup, django_db_blocker):
+def _county_keys(request, django_db_setup, django_db_blocker):
     """Build the test county once per module, inside a transaction rolled back at the end of
-    the module; each test then runs in its own savepoint (pytest-django's ``db``)."""
+    the module; each test then runs in its own savepoint (pytest-django's ``db``).
+
+    A module that also holds transactional tests gets ``None`` instead, and builds the county
+    inside each test: a module-wide open transaction would otherwise wrap its transactional
+    tests (pytest-django runs them after the others, while the module is still set up)."""
+    module_items = [i for i in request.session.items if i.module is request.module]
+    if any(_transactional(item) for item in module_items):
+        yield None
+        return
     with django_db_blocker.unblock(), transaction.atomic():
         keys = build_county().keys()
         yield keys
@@ -32,6 +47,8 @@ def _county_keys(django_db_setup, django_db_blocker):
 @pytest.fixture
 def county(_county_keys, db) -> County:
     """The test county with fresh model instances for this test."""
+    if _county_keys is None:
+        return build_county()
     return County.load(_county_keys)
 
 

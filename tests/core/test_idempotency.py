@@ -130,7 +130,7 @@ def test_same_key_with_a_different_request_is_a_conflict(people, endpoint, body)
     run_once(user=user, key=key, endpoint=ENDPOINT, payload=payload(), create=write)
     with pytest.raises(IdempotencyConflict) as err:
         run_once(user=user, key=key, endpoint=endpoint, payload=body, create=write)
-    assert err.value.message_dict == {"Idempotency-Key": [CONFLICT]}
+    assert err.value.message_dict == {"Idempotency-Key": [gettext(CONFLICT)]}
     assert err.value.error_dict["Idempotency-Key"][0].code == "idempotency_conflict"
     assert write.calls == 1
     assert write.stored() == 1
