@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Swagger
 from cunjing.accounts.api import router as accounts_router
 from cunjing.accounts.api import token_auth
 from cunjing.core.api import install_error_handlers, session_auth
+from cunjing.fieldwork.api import router as fieldwork_router
 from cunjing.org.api import router as org_router
 
 DESCRIPTION = """村警 — the 一村一警 · 一警两员 共保村社 community-policing platform.
@@ -23,8 +24,13 @@ unsafe methods). Messages follow `Accept-Language` (`zh-hans` by default, `en`).
 `{"detail": "...", "errors": {"field": ["message", ...]}}` for 422. An object outside your
 jurisdiction answers 404, like one that does not exist; one you may see but not change, 403.
 
-**Lists** are paginated with `limit` (1–500, default 100) and `offset`, and answer
-`{"count", "limit", "offset", "items"}`.
+**Lists**: the organisation lists (bounded, a few thousand rows a county) take `limit` (1–500,
+default 100) and `offset` and answer `{"count", "limit", "offset", "items"}`; the field-work
+record lists, which grow without bound, are keyset-paginated: newest first, `before` cursor,
+`limit` up to 200, `next` in the answer.
+
+**Writes from phones** carry an `Idempotency-Key` header (or a `client_uuid` field): a retry
+with the same key returns the first answer and stores nothing new.
 """
 
 api = NinjaAPI(
@@ -39,3 +45,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("/org", org_router)
+api.add_router("/fieldwork", fieldwork_router)

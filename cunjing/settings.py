@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "cunjing.core",
     "cunjing.org",
     "cunjing.stats",
+    "cunjing.fieldwork",
     "cunjing.accounts",
     "cunjing.dashboard",
 ]

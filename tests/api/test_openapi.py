@@ -31,6 +31,18 @@ def operations(document):
                 yield path, method, operation
 
 
+FIELDWORK_KINDS = (
+    "visits",
+    "floating-residents",
+    "services",
+    "assistance",
+    "outreach",
+    "volunteers",
+    "prevention",
+    "worklogs",
+)
+
+
 def test_openapi_document_loads_in_schemathesis(document):
     schema = schemathesis.openapi.from_dict(document)
     labels = {op.ok().label for op in schema.get_all_operations()}
@@ -45,6 +57,11 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats",
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
+        *(
+            f"{method} /api/fieldwork/{kind}"
+            for method in ("GET", "POST")
+            for kind in FIELDWORK_KINDS
+        ),
     }
     assert document["openapi"].startswith("3.1")
 

@@ -324,7 +324,7 @@ def test_audit_filters(client, county):
         action="beat.end",
         actor_name="station-leader",
         object_type="org.beat",
-        object_id="77",
+        object_id="x77",
     )
     login(client, county, "auditor")
 
@@ -337,8 +337,8 @@ def test_audit_filters(client, county):
     assert day == {e.pk for e in shanghai_day}
     assert len(ids(action="beat.end", date_from="2015-03-01", date_to="2015-03-01")) == 1
     assert len(ids(actor="station-leader")) == 1
-    assert len(ids(object_type="org.beat", object_id="77")) == 1
-    assert ids(object_type="org.beat", object_id="78") == set()
+    assert len(ids(object_type="org.beat", object_id="x77")) == 1
+    assert ids(object_type="org.beat", object_id="x78") == set()
     area_updates = ids(action="area.update")
     assert shanghai_day[0].pk in area_updates
     assert all(e.action.startswith("area") for e in AuditEvent.objects.filter(pk__in=area_updates))

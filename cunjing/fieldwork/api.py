@@ -1,0 +1,255 @@
+"""The field-work API: the beat officer's records, one create and one list operation per kind.
+
+``POST /api/fieldwork/<kind>`` stores one record exactly once per ``Idempotency-Key`` header (or
+body ``client_uuid``; one of them is required): a retry gets the first answer back (same status
+and body) and stores nothing; the same key with a different body answers 422. The area is
+fetched through the caller's scope, so an area outside it answers 404 like one that does not
+exist. Beat officers and office / station leaders write every kind; aides only prevention
+activities; everybody else gets 403.
+
+``GET /api/fieldwork/<kind>`` lists what the caller may see, newest first, filtered by area,
+unit (its subtree) and dates, keyset-paginated (``before`` = the previous page's ``next``).
+ID numbers and phones are masked in every answer.
+"""
+
+# No ``from __future__ import annotations``: the operations below are made by a factory, and
+# ninja reads their parameter annotations at definition time.
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from cunjing.core import idempotency
+from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, require
+from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.roles import Capability, Role
+from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.models import (
+    Assistance,
+    FloatingResident,
+    HouseholdVisit,
+    OutreachEvent,
+    PreventionActivity,
+    Service,
+    Volunteer,
+    WorkLog,
+)
+from cunjing.fieldwork.schemas import (
+    AssistanceIn,
+    AssistanceOut,
+    FloatingResidentIn,
+    FloatingResidentOut,
+    OutreachIn,
+    OutreachOut,
+    PreventionIn,
+    PreventionOut,
+    RecordFilter,
+    ServiceIn,
+    ServiceOut,
+    VisitIn,
+    VisitOut,
+    VolunteerIn,
+    VolunteerOut,
+    WorkLogIn,
+    WorkLogOut,
+    page_of,
+)
+from cunjing.org.models import Area
+
+router = Router(tags=["fieldwork"])
+
+_BASE_FIELDS = {
+    "id",
+    "area",
+    "unit",
+    "officer_id",
+    "recorded_by_id",
+    "occurred_on",
+    "client_uuid",
+    "created_at",
+}
+
+
+def _present(record, out: type[Schema], viewer) -> dict:
+    data: dict[str, Any] = {
+        "id": record.pk,
+        "area": {"id": record.area_id, "name": record.area.name},
+        "unit": {"id": record.unit_id, "name": record.unit.name},
+        "officer_id": record.officer_id,
+        "recorded_by_id": record.recorded_by_id,
+        "occurred_on": record.occurred_on,
+        "client_uuid": str(record.client_uuid),
+        "created_at": record.created_at,
+    }
+    for name in out.model_fields:
+        if name not in _BASE_FIELDS:
+            data[name] = getattr(record, name)
+    if "id_number" in data:
+        # Aides see no ID numbers at all; everybody else the masked form.
+        masked = mask_id_number(data["id_number"])
+        data["id_number"] = "*" * len(masked) if viewer.role == Role.AIDE else masked
+    if "phone" in data:
+        data["phone"] = mask_phone(data["phone"])
+    return out.model_validate(data).model_dump(mode="json")
+
+
+def _present_log(log: WorkLog, viewer) -> dict:
+    return WorkLogOut.model_validate(
+        {
+            "id": log.pk,
+            "officer": {"id": log.officer_id, "name": log.officer.name},
+            "unit": {"id": log.unit_id, "name": log.unit.name},
+            "day": log.day,
+            "text": log.text,
+            "client_uuid": str(log.client_uuid),
+            "created_at": log.created_at,
+            "updated_at": log.updated_at,
+        }
+    ).model_dump(mode="json")
+
+
+def _keyed(request: HttpRequest, payload: Schema, endpoint: str, user, write: Callable):
+    """Run ``write(key)`` once per idempotency key; answer the stored response."""
+    key, field = idempotency.body_or_key(request, payload, required=True)
+    status, body, _replayed = idempotency.run_once(
+        user=user,
+        key=key,
+        field=field,
+        endpoint=endpoint,
+        payload=payload.model_dump(mode="json", exclude={"client_uuid"}),
+        create=lambda: write(key),
+    )
+    return Status(status, body)
+
+
+@dataclass(frozen=True)
+class Kind:
+    path: str
+    model: type
+    schema_in: type[Schema]
+    out: type[Schema]
+    create: Callable
+    summary: str
+
+
+KINDS = [
+    Kind("visits", HouseholdVisit, VisitIn, VisitOut, services.visit_create, "household visit"),
+    Kind(
+        "floating-residents",
+        FloatingResident,
+        FloatingResidentIn,
+        FloatingResidentOut,
+        services.floating_resident_create,
+        "floating resident",
+    ),
+    Kind("services", Service, ServiceIn, ServiceOut, services.service_create, "service"),
+    Kind(
+        "assistance",
+        Assistance,
+        AssistanceIn,
+        AssistanceOut,
+        services.assistance_create,
+        "hardship household helped",
+    ),
+    Kind(
+        "outreach",
+        OutreachEvent,
+        OutreachIn,
+        OutreachOut,
+        services.outreach_create,
+        "legal-education event",
+    ),
+    Kind(
+        "volunteers", Volunteer, VolunteerIn, VolunteerOut, services.volunteer_create, "volunteer"
+    ),
+    Kind(
+        "prevention",
+        PreventionActivity,
+        PreventionIn,
+        PreventionOut,
+        services.prevention_create,
+        "prevention activity",
+    ),
+]
+
+
+def _operation_id(path: str) -> str:
+    return path.replace("-", "_")
+
+
+def _register(kind: Kind) -> None:
+    schema_in, out, endpoint = kind.schema_in, kind.out, f"fieldwork.{kind.path}"
+
+    @router.post(
+        f"/{kind.path}",
+        response={201: out, **ERRORS_WRITE},
+        summary=f"Record a {kind.summary}",
+        operation_id=f"fieldwork_{_operation_id(kind.path)}_create",
+    )
+    def create(request: HttpRequest, payload: schema_in):
+        user = require(request, Capability.VIEW_ORG)
+
+        def write(key):
+            area = Area.objects.visible_to(user).get(pk=payload.area)
+            fields = payload.model_dump(exclude={"area", "client_uuid"})
+            record = kind.create(actor=user, area=area, client_uuid=key, **fields)
+            return 201, _present(record, out, user)
+
+        return _keyed(request, payload, endpoint, user, write)
+
+    @router.get(
+        f"/{kind.path}",
+        response={200: page_of(out), **ERRORS_READ},
+        summary=f"List the {kind.summary} records you may see",
+        operation_id=f"fieldwork_{_operation_id(kind.path)}_list",
+    )
+    def list_(request: HttpRequest, filters: Query[RecordFilter]):
+        user = require(request, Capability.VIEW_ORG)
+        qs = selectors.record_list(
+            user, kind.model, **filters.model_dump(exclude={"limit"}, exclude_none=True)
+        )
+        rows, cursor = selectors.page(qs, filters.limit)
+        return {"items": [_present(r, out, user) for r in rows], "next": cursor}
+
+
+for _kind in KINDS:
+    _register(_kind)
+
+
+@router.post(
+    "/worklogs",
+    response={200: WorkLogOut, 201: WorkLogOut, **ERRORS_WRITE},
+    summary="Write your work log of a day",
+    operation_id="fieldwork_worklogs_upsert",
+)
+def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
+    """Beat officers only: the first write of a day creates the log (201), later writes replace
+    its text (200)."""
+    user = require(request, Capability.VIEW_ORG)
+
+    def write(key):
+        log, created = services.worklog_upsert(
+            actor=user, day=payload.day, text=payload.text, client_uuid=key
+        )
+        log = WorkLog.objects.select_related("officer", "unit").get(pk=log.pk)
+        return (201 if created else 200), _present_log(log, user)
+
+    return _keyed(request, payload, "fieldwork.worklogs", user, write)
+
+
+@router.get(
+    "/worklogs",
+    response={200: page_of(WorkLogOut), **ERRORS_READ},
+    summary="List the work logs you may see",
+    operation_id="fieldwork_worklogs_list",
+)
+def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
+    user = require(request, Capability.VIEW_ORG)
+    qs = selectors.record_list(
+        user, WorkLog, **filters.model_dump(exclude={"limit"}, exclude_none=True)
+    )
+    rows, cursor = selectors.page(qs, filters.limit)
+    return {"items": [_present_log(r, user) for r in rows], "next": cursor}

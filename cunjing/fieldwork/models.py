@@ -1,0 +1,414 @@
+"""The beat officer's records of the day (五项基本任务): household visits, floating residents,
+good deeds, hardship households helped, legal-education events, volunteers mobilised,
+prevention activities, and the officer's work log.
+
+Every record but the work log is a :class:`FieldRecord`: it happened in one village or community
+(``area``), is counted for the unit serving that area (``unit``, derived from ``org.Coverage`` by
+the service, never taken from input) and was written once by one user: ``(bureau, recorded_by,
+client_uuid)`` is unique, the database's guarantee that a replayed submission is not stored
+twice. Writes go through ``fieldwork.services``; reads start from ``visible_to(user)`` (the
+jurisdiction rule of ``org``, through ``area``; the work log through ``unit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunjing.core.models import TenantModel
+from cunjing.core.validators import validate_id_number, validate_phone
+from cunjing.org.models import ScopedQuerySet
+
+EARLIEST_DAY = dt.date(2000, 1, 1)
+
+
+def validate_record_day(value: dt.date) -> None:
+    """A day something happened: not in the future (Asia/Shanghai), not before 2000."""
+    if value is None:
+        return
+    if value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future_date")
+    if value < EARLIEST_DAY:
+        raise ValidationError(_("The date cannot be before 2000-01-01."), code="date_too_early")
+
+
+def _range(low: int, high: int) -> list:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def _common_constraints(prefix: str) -> list:
+    return [
+        models.UniqueConstraint(
+            fields=["bureau", "recorded_by", "client_uuid"], name=f"{prefix}_bureau_client_uniq"
+        ),
+    ]
+
+
+def _common_indexes(prefix: str) -> list:
+    return [
+        models.Index(fields=["bureau", "area", "occurred_on"], name=f"{prefix}_area_day"),
+        models.Index(fields=["bureau", "unit", "occurred_on"], name=f"{prefix}_unit_day"),
+    ]
+
+
+class FieldRecord(TenantModel):
+    """What every record of field work carries: where, for which unit, by whom, when."""
+
+    scope_area_field = "area"
+
+    area = models.ForeignKey(
+        "org.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("recorded by"),
+    )
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("officer"),
+    )
+    occurred_on = models.DateField(_("date"), validators=[validate_record_day])
+    client_uuid = models.UUIDField(_("client UUID"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+# --- Household visits (入户走访) --------------------------------------------------------------
+
+
+class VisitPurpose(models.TextChoices):
+    ROUTINE = "routine", _("Routine visit")
+    INFORMATION = "information", _("Information collection")
+    DISPUTE_SCREENING = "dispute_screening", _("Dispute screening")
+    SERVICE = "service", _("Service")
+    OTHER = "other", _("Other")
+
+
+class HouseholdVisit(FieldRecord):
+    """A household visit (入户走访): the beat officer at a household's door, learning what is
+    going on and, often, handing over the contact card (警民联系卡)."""
+
+    household = models.CharField(_("household"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=VisitPurpose.choices)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    contact_card_given = models.BooleanField(_("contact card given"), default=False)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        constraints = [
+            *_common_constraints("visit"),
+            models.CheckConstraint(
+                condition=Q(purpose__in=VisitPurpose.values), name="visit_purpose_valid"
+            ),
+        ]
+        indexes = _common_indexes("visit")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.household}"
+
+
+# --- Floating residents (流动人口) ------------------------------------------------------------
+
+
+class FloatingResident(FieldRecord):
+    """A floating resident (流动人口) registered in the area: who, from where, since when, living
+    and working where. The ID number is stored for the record and shown masked by default."""
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    origin = models.CharField(_("place of origin"), max_length=200)
+    arrived_on = models.DateField(_("arrived on"), validators=[validate_record_day])
+    residence = models.CharField(_("residence"), max_length=200)
+    employer = models.CharField(_("employer"), max_length=200, blank=True)
+    expected_stay_days = models.PositiveIntegerField(
+        _("expected stay (days)"), null=True, blank=True, validators=_range(1, 3650)
+    )
+    departed_on = models.DateField(
+        _("departed on"), null=True, blank=True, validators=[validate_record_day]
+    )
+
+    class Meta:
+        verbose_name = _("floating resident")
+        verbose_name_plural = _("floating residents")
+        constraints = [
+            *_common_constraints("floating"),
+            models.CheckConstraint(
+                condition=Q(departed_on__isnull=True) | Q(departed_on__gte=F("arrived_on")),
+                name="floating_departed_after_arrived",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_stay_days__isnull=True)
+                | Q(expected_stay_days__gte=1, expected_stay_days__lte=3650),
+                name="floating_stay_days_range",
+            ),
+        ]
+        indexes = _common_indexes("floating")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.departed_on and self.arrived_on and self.departed_on < self.arrived_on:
+            raise ValidationError({"departed_on": _("The departure cannot be before the arrival.")})
+
+
+# --- Services / good deeds (便民服务, 办实事好事) -----------------------------------------------
+
+
+class ServiceKind(models.TextChoices):
+    HOUSEHOLD_REGISTRATION = "household_registration", _("Household registration help")
+    LOST_PERSON = "lost_person", _("Lost person escorted home")
+    ELDERLY = "elderly", _("Help for the elderly")
+    DOCUMENTS = "documents", _("Document help")
+    OTHER = "other", _("Other")
+
+
+class Service(FieldRecord):
+    """A service to residents, a good deed (便民服务 / 办实事好事): like the beat officer who
+    took 朱老汉's household registration (户口办理) in hand, or an old man walked home."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=ServiceKind.choices)
+    beneficiary = models.CharField(_("beneficiary"), max_length=100)
+    description = models.TextField(_("description"), max_length=2000)
+    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            *_common_constraints("service"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ServiceKind.values), name="service_kind_valid"
+            ),
+        ]
+        indexes = _common_indexes("service")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.beneficiary}"
+
+
+# --- Assistance to hardship households (帮扶困难家庭) ------------------------------------------
+
+
+class HardshipKind(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    DISABILITY = "disability", _("Disability")
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    LEFT_BEHIND_CHILDREN = "left_behind_children", _("Left-behind children")
+    POVERTY = "poverty", _("Poverty")
+    DISASTER = "disaster", _("Disaster")
+    OTHER = "other", _("Other")
+
+
+class Assistance(FieldRecord):
+    """Help given to a hardship household (帮扶困难家庭): who, how many people, what hardship,
+    what was done, and when to go back."""
+
+    household = models.CharField(_("household"), max_length=200)
+    people = models.PositiveSmallIntegerField(_("people"), validators=_range(1, 50))
+    hardship_kind = models.CharField(_("hardship"), max_length=30, choices=HardshipKind.choices)
+    help_given = models.TextField(_("help given"), max_length=2000)
+    next_revisit_on = models.DateField(_("next revisit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assistance")
+        verbose_name_plural = _("assistance")
+        constraints = [
+            *_common_constraints("assist"),
+            models.CheckConstraint(
+                condition=Q(people__gte=1, people__lte=50), name="assist_people_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(hardship_kind__in=HardshipKind.values), name="assist_hardship_valid"
+            ),
+        ]
+        indexes = _common_indexes("assist")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.household}"
+
+
+# --- Outreach events (法制宣传) ---------------------------------------------------------------
+
+
+class VenueKind(models.TextChoices):
+    SCHOOL = "school", _("School")
+    VILLAGE = "village", _("Village")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    COMMUNITY = "community", _("Community")
+    OTHER = "other", _("Other")
+
+
+class OutreachEvent(FieldRecord):
+    """A legal-education event (法制宣传) held by the beat officer: at a school, in the village,
+    at an enterprise or in the community, on a topic, for an audience."""
+
+    venue_kind = models.CharField(_("venue kind"), max_length=20, choices=VenueKind.choices)
+    venue = models.CharField(_("venue"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=200)
+    audience_size = models.PositiveIntegerField(_("audience"), validators=_range(1, 100_000))
+
+    class Meta:
+        verbose_name = _("outreach event")
+        verbose_name_plural = _("outreach events")
+        constraints = [
+            *_common_constraints("outreach"),
+            models.CheckConstraint(
+                condition=Q(audience_size__gte=1, audience_size__lte=100_000),
+                name="outreach_audience_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(venue_kind__in=VenueKind.values), name="outreach_venue_kind_valid"
+            ),
+        ]
+        indexes = _common_indexes("outreach")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.topic}"
+
+
+# --- Volunteers (社会防范人员) ----------------------------------------------------------------
+
+
+class Volunteer(FieldRecord):
+    """A community prevention volunteer (社会防范人员) mobilised by the beat officer; joined on
+    ``occurred_on``."""
+
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
+    skills = models.CharField(_("skills"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        constraints = _common_constraints("volunteer")
+        indexes = _common_indexes("volunteer")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def joined_on(self) -> dt.date:
+        return self.occurred_on
+
+
+# --- Prevention activities (组织安全防范) -----------------------------------------------------
+
+
+class PreventionKind(models.TextChoices):
+    PATROL = "patrol", _("Patrol")
+    WATCH = "watch", _("Watch")
+    PUBLICITY = "publicity", _("Publicity")
+    OTHER = "other", _("Other")
+
+
+class PreventionActivity(FieldRecord):
+    """A prevention activity (组织安全防范) in the area: a patrol, a watch, publicity; the one
+    kind of record aides may write too."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PreventionKind.choices)
+    description = models.TextField(_("description"), max_length=2000)
+    participants = models.PositiveIntegerField(_("participants"), validators=_range(1, 1000))
+
+    class Meta:
+        verbose_name = _("prevention activity")
+        verbose_name_plural = _("prevention activities")
+        constraints = [
+            *_common_constraints("prevent"),
+            models.CheckConstraint(
+                condition=Q(participants__gte=1, participants__lte=1000),
+                name="prevent_participants_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PreventionKind.values), name="prevent_kind_valid"
+            ),
+        ]
+        indexes = _common_indexes("prevent")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.get_kind_display()}"
+
+
+# --- Work log (工作日志) ----------------------------------------------------------------------
+
+
+class WorkLog(TenantModel):
+    """The beat officer's work log (工作日志): one entry per officer per day, rewritten during
+    the day; supervised by the office and station leaders (四有: analysis, supervision,
+    summary)."""
+
+    scope_unit_field = "unit"
+
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("officer"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    day = models.DateField(_("day"), validators=[validate_record_day])
+    text = models.TextField(_("text"), max_length=5000)
+    client_uuid = models.UUIDField(_("client UUID"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "officer", "day"], name="worklog_bureau_officer_day_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["bureau", "recorded_by", "client_uuid"],
+                name="worklog_bureau_client_uniq",
+            ),
+        ]
+        indexes = [models.Index(fields=["bureau", "unit", "day"], name="worklog_unit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.day}"

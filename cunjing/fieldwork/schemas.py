@@ -1,0 +1,223 @@
+"""Request and response bodies of the field-work API.
+
+Inputs forbid unknown fields and bound every string and number; ``client_uuid`` (or the
+``Idempotency-Key`` header) identifies the submission. Outputs never carry an ID number or a
+phone in clear: both are masked.
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import WithJsonSchema
+
+from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, Text
+from cunjing.fieldwork.models import (
+    HardshipKind,
+    PreventionKind,
+    ServiceKind,
+    VenueKind,
+    VisitPurpose,
+)
+
+LIST_MAX = 200
+LIST_DEFAULT = 50
+
+StrictBool = Annotated[bool, Field(strict=True)]
+# A date in a query string, documented with its length bound like every query string.
+QueryDate = Annotated[
+    dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
+]
+
+
+def _int(low: int, high: int):
+    return Annotated[int, Field(ge=low, le=high, strict=True)]
+
+
+# --- Input ---------------------------------------------------------------------------------------
+
+
+class RecordIn(InputSchema):
+    area: BodyId = Field(description="The village or community.")
+    occurred_on: dt.date = Field(description="The local date; not in the future.")
+    client_uuid: Text | None = Field(
+        None,
+        max_length=45,
+        description="The submission's UUID, if the Idempotency-Key header is not sent.",
+    )
+
+
+class VisitIn(RecordIn):
+    household: Text = Field(min_length=1, max_length=200)
+    purpose: VisitPurpose
+    notes: Text = Field("", max_length=2000)
+    contact_card_given: StrictBool = False
+    follow_up_needed: StrictBool = False
+
+
+class FloatingResidentIn(RecordIn):
+    name: Text = Field(min_length=1, max_length=50)
+    id_number: Text = Field(min_length=1, max_length=18)
+    phone: Text = Field("", max_length=20)
+    origin: Text = Field(min_length=1, max_length=200)
+    arrived_on: dt.date
+    residence: Text = Field(min_length=1, max_length=200)
+    employer: Text = Field("", max_length=200)
+    expected_stay_days: _int(1, 3650) | None = None
+    departed_on: dt.date | None = None
+
+
+class ServiceIn(RecordIn):
+    kind: ServiceKind
+    beneficiary: Text = Field(min_length=1, max_length=100)
+    description: Text = Field(min_length=1, max_length=2000)
+    outcome: Text = Field("", max_length=2000)
+
+
+class AssistanceIn(RecordIn):
+    household: Text = Field(min_length=1, max_length=200)
+    people: _int(1, 50)
+    hardship_kind: HardshipKind
+    help_given: Text = Field(min_length=1, max_length=2000)
+    next_revisit_on: dt.date | None = None
+
+
+class OutreachIn(RecordIn):
+    venue_kind: VenueKind
+    venue: Text = Field(min_length=1, max_length=200)
+    topic: Text = Field(min_length=1, max_length=200)
+    audience_size: _int(1, 100_000)
+
+
+class VolunteerIn(RecordIn):
+    name: Text = Field(min_length=1, max_length=50)
+    phone: Text = Field(min_length=1, max_length=20)
+    skills: Text = Field("", max_length=200)
+
+
+class PreventionIn(RecordIn):
+    kind: PreventionKind
+    description: Text = Field(min_length=1, max_length=2000)
+    participants: _int(1, 1000)
+
+
+class WorkLogIn(InputSchema):
+    day: dt.date = Field(description="The local date of the log; not in the future.")
+    text: Text = Field(min_length=1, max_length=5000)
+    client_uuid: Text | None = Field(None, max_length=45)
+
+
+# --- Filters -------------------------------------------------------------------------------------
+
+
+class RecordFilter(Schema):
+    area: Annotated[Id | None, EmptyAsNone] = Field(None, description="Only this area.")
+    unit: Annotated[Id | None, EmptyAsNone] = Field(
+        None, description="Only records counted for this unit or a unit below it."
+    )
+    date_from: Annotated[QueryDate | None, EmptyAsNone] = Field(
+        None, description="From this date (inclusive)."
+    )
+    date_to: Annotated[QueryDate | None, EmptyAsNone] = Field(
+        None, description="Until this date (inclusive)."
+    )
+    before: Annotated[Text | None, EmptyAsNone] = Field(
+        None, max_length=40, description="The `next` cursor of the previous page."
+    )
+    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
+
+
+# --- Output --------------------------------------------------------------------------------------
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class RecordOut(Schema):
+    id: int
+    area: RefOut
+    unit: RefOut
+    officer_id: int | None
+    recorded_by_id: int
+    occurred_on: dt.date
+    client_uuid: str
+    created_at: dt.datetime
+
+
+class VisitOut(RecordOut):
+    household: str
+    purpose: VisitPurpose
+    notes: str
+    contact_card_given: bool
+    follow_up_needed: bool
+
+
+class FloatingResidentOut(RecordOut):
+    name: str
+    id_number: str = Field(description="Masked: region code and last four characters.")
+    phone: str = Field(description="Masked.")
+    origin: str
+    arrived_on: dt.date
+    residence: str
+    employer: str
+    expected_stay_days: int | None
+    departed_on: dt.date | None
+
+
+class ServiceOut(RecordOut):
+    kind: ServiceKind
+    beneficiary: str
+    description: str
+    outcome: str
+
+
+class AssistanceOut(RecordOut):
+    household: str
+    people: int
+    hardship_kind: HardshipKind
+    help_given: str
+    next_revisit_on: dt.date | None
+
+
+class OutreachOut(RecordOut):
+    venue_kind: VenueKind
+    venue: str
+    topic: str
+    audience_size: int
+
+
+class VolunteerOut(RecordOut):
+    name: str
+    phone: str = Field(description="Masked.")
+    skills: str
+
+
+class PreventionOut(RecordOut):
+    kind: PreventionKind
+    description: str
+    participants: int
+
+
+class WorkLogOut(Schema):
+    id: int
+    officer: RefOut
+    unit: RefOut
+    day: dt.date
+    text: str
+    client_uuid: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def page_of(item):
+    """The page schema of a list of ``item``."""
+    return type(
+        f"{item.__name__.removesuffix('Out')}Page",
+        (Schema,),
+        {
+            "__annotations__": {"items": list[item], "next": str | None},
+            "next": Field(None, description="Cursor of the next page; null on the last."),
+        },
+    )

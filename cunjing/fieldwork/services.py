@@ -1,0 +1,399 @@
+"""Writes of field work: one function per record kind, each atomic, audited and counted.
+
+Every ``<kind>_create(*, actor, area, occurred_on, client_uuid, ...)``:
+
+1. checks the actor may see ``area`` (``Area.DoesNotExist`` otherwise: a 404, no existence
+   leak) and may write this kind (beat officers and office / station leaders; aides only
+   prevention activities: ``PermissionDenied`` otherwise);
+2. derives the serving unit from ``org.Coverage`` (the workstation, else the office, serving the
+   village or community) — never from input;
+3. validates (``full_clean``: field-level errors), saves, writes one audit event and adds the
+   record's figures to the roll-up counters of the serving unit and its ancestors for
+   ``occurred_on`` — all in one transaction.
+
+``worklog_upsert`` writes the beat officer's own log of a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunjing.core import audit
+from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.roles import Role
+from cunjing.core.validators import normalize_phone
+from cunjing.fieldwork.models import (
+    Assistance,
+    FieldRecord,
+    FloatingResident,
+    HouseholdVisit,
+    OutreachEvent,
+    PreventionActivity,
+    Service,
+    Volunteer,
+    WorkLog,
+)
+from cunjing.org.models import BEAT_AREA_KINDS, Area, Coverage, Unit, UnitKind
+from cunjing.stats.services import figures_add
+
+# Who may write field records; aides only the kinds in AIDE_KINDS.
+RECORDER_ROLES = frozenset({Role.BEAT_OFFICER, Role.OFFICE_LEADER, Role.STATION_LEADER})
+AIDE_KINDS = frozenset({PreventionActivity})
+
+# Personal data kept out of the audit trail in clear.
+_MASKED_IN_AUDIT = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def _phone(value: str, field: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationError({field: [_("This field cannot be blank.")]})
+        return ""
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+def can_record(actor, model: type[FieldRecord]) -> bool:
+    role = getattr(actor, "role", "")
+    return role in RECORDER_ROLES or (role == Role.AIDE and model in AIDE_KINDS)
+
+
+def serving_unit(actor, area: Area) -> Unit:
+    """The workstation (else the office) serving ``area``; where two serve it, the one in the
+    actor's subtree first, then the first by tree order."""
+    coverages = list(
+        Coverage.objects.filter(
+            bureau_id=area.bureau_id,
+            area=area,
+            unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE],
+        )
+        .select_related("unit")
+        .order_by("-unit__depth", "unit__path")
+    )
+    if not coverages:
+        raise ValidationError({"area": [_("No workstation or office serves this area.")]})
+    own_path = actor.unit.path if getattr(actor, "unit_id", None) else None
+    for coverage in coverages:
+        if own_path and coverage.unit.path.startswith(own_path):
+            return coverage.unit
+    return coverages[0].unit
+
+
+def _check_area(actor, area: Area, model: type[FieldRecord]) -> Area:
+    # Scope first (404 for what the actor cannot see), then the role (403), then the kind (422).
+    area = Area.objects.visible_to(actor).get(pk=area.pk)
+    if not can_record(actor, model):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if area.kind not in BEAT_AREA_KINDS:
+        raise ValidationError({"area": [_("Choose a village or community.")]})
+    return area
+
+
+def _snapshot(record) -> dict[str, Any]:
+    data = audit.snapshot(record)
+    for name, mask in _MASKED_IN_AUDIT.items():
+        if data.get(name):
+            data[name] = mask(data[name])
+    return data
+
+
+def _create(
+    model: type[FieldRecord],
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    fields: Mapping[str, Any],
+    figures: Mapping[str, int],
+    action: str,
+):
+    area = _check_area(actor, area, model)
+    unit = serving_unit(actor, area)
+    if model.objects.filter(
+        bureau_id=area.bureau_id, recorded_by=actor, client_uuid=client_uuid
+    ).exists():
+        raise ValidationError({"client_uuid": [_("This record was already submitted.")]})
+    record = model(
+        bureau_id=area.bureau_id,
+        area=area,
+        unit=unit,
+        recorded_by=actor,
+        officer_id=actor.officer_id if actor.role == Role.BEAT_OFFICER else None,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        **fields,
+    )
+    record.full_clean()
+    record.save()
+    audit.record(actor=actor, action=action, instance=record, after=_snapshot(record))
+    figures_add(unit=unit, day=occurred_on, deltas=figures)
+    return record
+
+
+@transaction.atomic
+def visit_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    household: str,
+    purpose: str,
+    notes: str = "",
+    contact_card_given: bool = False,
+    follow_up_needed: bool = False,
+) -> HouseholdVisit:
+    """A household visit; counts one visit, and one contact card when one was handed over."""
+    return _create(
+        HouseholdVisit,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={
+            "household": household,
+            "purpose": purpose,
+            "notes": notes,
+            "contact_card_given": contact_card_given,
+            "follow_up_needed": follow_up_needed,
+        },
+        figures={"visits": 1, "contact_cards": 1 if contact_card_given else 0},
+        action="fieldwork.visit.create",
+    )
+
+
+@transaction.atomic
+def floating_resident_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    name: str,
+    id_number: str,
+    origin: str,
+    arrived_on: dt.date,
+    residence: str,
+    phone: str = "",
+    employer: str = "",
+    expected_stay_days: int | None = None,
+    departed_on: dt.date | None = None,
+) -> FloatingResident:
+    """Register a floating resident; counts one floating resident."""
+    return _create(
+        FloatingResident,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={
+            "name": name,
+            "id_number": (id_number or "").strip().upper(),
+            "phone": _phone(phone, "phone", required=False),
+            "origin": origin,
+            "arrived_on": arrived_on,
+            "residence": residence,
+            "employer": employer,
+            "expected_stay_days": expected_stay_days,
+            "departed_on": departed_on,
+        },
+        figures={"floating_residents": 1},
+        action="fieldwork.floating_resident.create",
+    )
+
+
+@transaction.atomic
+def service_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    kind: str,
+    beneficiary: str,
+    description: str,
+    outcome: str = "",
+) -> Service:
+    """A service, a good deed; counts one."""
+    return _create(
+        Service,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={
+            "kind": kind,
+            "beneficiary": beneficiary,
+            "description": description,
+            "outcome": outcome,
+        },
+        figures={"services": 1},
+        action="fieldwork.service.create",
+    )
+
+
+@transaction.atomic
+def assistance_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    household: str,
+    people: int,
+    hardship_kind: str,
+    help_given: str,
+    next_revisit_on: dt.date | None = None,
+) -> Assistance:
+    """Help to a hardship household; counts one household and its people."""
+    valid_people = isinstance(people, int) and 1 <= people <= 50
+    return _create(
+        Assistance,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={
+            "household": household,
+            "people": people,
+            "hardship_kind": hardship_kind,
+            "help_given": help_given,
+            "next_revisit_on": next_revisit_on,
+        },
+        # full_clean refuses an invalid ``people`` before the counters are touched.
+        figures={"assisted_households": 1, "assisted_people": people if valid_people else 0},
+        action="fieldwork.assistance.create",
+    )
+
+
+@transaction.atomic
+def outreach_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    venue_kind: str,
+    venue: str,
+    topic: str,
+    audience_size: int,
+) -> OutreachEvent:
+    """A legal-education event; no figure of the results table counts it."""
+    return _create(
+        OutreachEvent,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={
+            "venue_kind": venue_kind,
+            "venue": venue,
+            "topic": topic,
+            "audience_size": audience_size,
+        },
+        figures={},
+        action="fieldwork.outreach.create",
+    )
+
+
+@transaction.atomic
+def volunteer_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    name: str,
+    phone: str,
+    skills: str = "",
+) -> Volunteer:
+    """A volunteer who joined on ``occurred_on``; counts one volunteer."""
+    return _create(
+        Volunteer,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={"name": name, "phone": _phone(phone, "phone", required=True), "skills": skills},
+        figures={"volunteers": 1},
+        action="fieldwork.volunteer.create",
+    )
+
+
+@transaction.atomic
+def prevention_create(
+    *,
+    actor,
+    area: Area,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    kind: str,
+    description: str,
+    participants: int,
+) -> PreventionActivity:
+    """A prevention activity (aides may record it too); no figure counts it."""
+    return _create(
+        PreventionActivity,
+        actor=actor,
+        area=area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        fields={"kind": kind, "description": description, "participants": participants},
+        figures={},
+        action="fieldwork.prevention.create",
+    )
+
+
+@transaction.atomic
+def worklog_upsert(
+    *, actor, day: dt.date, text: str, client_uuid: uuid.UUID
+) -> tuple[WorkLog, bool]:
+    """Write the beat officer's own log of ``day``: created the first time, its text replaced
+    afterwards. Returns ``(log, created)``. Beat officers only."""
+    if getattr(actor, "role", "") != Role.BEAT_OFFICER or not actor.officer_id:
+        raise PermissionDenied(_("Only beat officers keep a work log."))
+    log = (
+        WorkLog.objects.select_for_update()
+        .filter(bureau_id=actor.bureau_id, officer_id=actor.officer_id, day=day)
+        .first()
+    )
+    if log is None:
+        log = WorkLog(
+            bureau_id=actor.bureau_id,
+            officer_id=actor.officer_id,
+            unit_id=actor.unit_id,
+            day=day,
+            text=text,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+        )
+        log.full_clean()
+        log.save()
+        audit.record(
+            actor=actor, action="fieldwork.worklog.create", instance=log, after=_snapshot(log)
+        )
+        return log, True
+    before = audit.snapshot(log)
+    log.text = text
+    log.client_uuid = client_uuid
+    log.recorded_by = actor
+    log.updated_at = timezone.now()
+    log.full_clean()
+    log.save()
+    old, new = audit.changed(before, audit.snapshot(log))
+    audit.record(
+        actor=actor, action="fieldwork.worklog.update", instance=log, before=old, after=new
+    )
+    return log, False
