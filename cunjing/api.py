@@ -13,6 +13,7 @@ from cunjing.accounts.api import token_auth
 from cunjing.core.api import install_error_handlers, session_auth
 from cunjing.fieldwork.api import router as fieldwork_router
 from cunjing.org.api import router as org_router
+from cunjing.stats.api import router as stats_router
 
 DESCRIPTION = """村警 — the 一村一警 · 一警两员 共保村社 community-policing platform.
 
@@ -46,3 +47,4 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("/org", org_router)
 api.add_router("/fieldwork", fieldwork_router)
+api.add_router("/stats", stats_router)

@@ -16,6 +16,7 @@ to one field).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
@@ -36,7 +37,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from cunjing.core import roles
@@ -93,6 +94,10 @@ EmptyAsNone = BeforeValidator(lambda value: None if value == "" else value)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # The same in a JSON body, where it must be a JSON integer (not "5", 5.0 or true).
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+# A date in a query string, documented with its length bound like every query string.
+QueryDate = Annotated[
+    dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
+]
 
 
 class PageIn(Schema):

@@ -9,9 +9,8 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import WithJsonSchema
 
-from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, Text
+from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, QueryDate, Text
 from cunjing.fieldwork.models import (
     HardshipKind,
     PreventionKind,
@@ -24,10 +23,6 @@ LIST_MAX = 200
 LIST_DEFAULT = 50
 
 StrictBool = Annotated[bool, Field(strict=True)]
-# A date in a query string, documented with its length bound like every query string.
-QueryDate = Annotated[
-    dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
-]
 
 
 def _int(low: int, high: int):

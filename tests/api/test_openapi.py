@@ -57,6 +57,7 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats",
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
+        "GET /api/stats/totals",
         *(
             f"{method} /api/fieldwork/{kind}"
             for method in ("GET", "POST")
