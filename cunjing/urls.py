@@ -9,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("org/", include("cunjing.org.urls")),
+    path("fieldwork/", include("cunjing.fieldwork.urls")),
+    path("stats/", include("cunjing.stats.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]
