@@ -280,15 +280,13 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
     names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields]
     skip = {"id", "bureau", "area", "unit", "officer", "recorded_by", "client_uuid", "created_at"}
+    if user.role == Role.AIDE:
+        skip.add("id_number")  # aides see residents without their ID numbers
     fields = [
         (str(record._meta.get_field(n).verbose_name), display_value(record, n, user))
         for n in names
-        if n not in skip and not n.endswith("_id")
+        if n not in skip
     ]
-    if user.role == Role.AIDE:
-        # Aides see residents without their ID numbers.
-        label = _("ID number")
-        fields = [f for f in fields if f[0] != label]
     context = {"kind": page_kind, "record": record, "fields": fields}
     return render(request, "fieldwork/record_detail.html", context)
 

@@ -156,7 +156,7 @@ def test_list_pages_with_a_keyset_cursor(client, county):
 
 def test_masked_personal_data_in_lists_and_none_for_aides(client, county):
     data = bodies(county.areas["own"].pk)["floating-residents"]
-    services.floating_resident_create(
+    resident = services.floating_resident_create(
         actor=county.user("beat"),
         area=county.areas["own"],
         client_uuid=uuid.uuid4(),
@@ -171,6 +171,13 @@ def test_masked_personal_data_in_lists_and_none_for_aides(client, county):
     html = page.content.decode()
     assert "410481199001010030" not in html and "410481********0030" in html
     assert "13903751234" not in html
+    detail_url = reverse("fieldwork:record_detail", args=["floating-residents", resident.pk])
+    assert "410481********0030" in client.get(detail_url).content.decode()
+    login(client, county, "aide")
+    html = client.get(detail_url).content.decode()
+    assert "410481" not in html and "身份证" not in html
+    listing = client.get(reverse("fieldwork:record_list", args=["floating-residents"]))
+    assert "410481" not in listing.content.decode()
 
 
 def test_the_work_log_lists_the_days_records(client, county):
