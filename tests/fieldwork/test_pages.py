@@ -319,3 +319,43 @@ def test_the_results_page_reads_the_counters(client, county):
     assert client.get(url, {"date_from": "2014-10-31", "date_to": "2014-10-01"}).status_code == 422
     login(client, county, "beat")
     assert client.get(url, {"unit": county.units["station_b"].pk}).status_code == 422
+
+
+def _count_queries(client, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("persona", "name", "args"),
+    [
+        ("beat", "fieldwork:record_list", ["visits"]),
+        ("station_leader", "fieldwork:record_list", ["visits"]),
+        ("beat", "fieldwork:worklog_mine", []),
+        ("office_leader", "fieldwork:worklog_list", []),
+        ("commander", "stats:results", []),
+    ],
+)
+def test_page_query_counts_do_not_grow_with_rows(client, county, persona, name, args):
+    login(client, county, persona)
+    url = reverse(name, args=args)
+    today = timezone.localdate()
+    _visit(county, day=today)
+    services.worklog_upsert(
+        actor=county.user("beat"), day=today, text="日志", client_uuid=uuid.uuid4()
+    )
+    before = _count_queries(client, url)
+    for i in range(30):
+        _visit(county, day=today - dt.timedelta(days=i % 3))
+        services.worklog_upsert(
+            actor=county.user("beat"),
+            day=today - dt.timedelta(days=i),
+            text="日志",
+            client_uuid=uuid.uuid4(),
+        )
+    assert _count_queries(client, url) == before
+    assert before <= 16, before
