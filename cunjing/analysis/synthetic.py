@@ -172,6 +172,7 @@ CITY_VARIANTS = {
     "stable": (0.15, 156.0, 2.0, 0.10, 7.0, 120.0),
     "drifting": (0.45, 52.0, 12.0, 0.12, 7.0, 120.0),
     "bursty": (0.20, 104.0, 4.0, 0.35, 4.0, 100.0),
+    "shift": (0.15, 156.0, 2.0, 0.10, 7.0, 120.0),  # stable, plus a regime shift (see city())
 }
 
 
@@ -188,6 +189,7 @@ def city(
     lattice_m: float = 120.0,
     micro_sd: float = 1.3,
     season: float = 0.2,
+    shift_at: float = 0.7,
 ) -> Events:
     """Events shaped like a city's public crime records, snapped to street intersections.
 
@@ -199,7 +201,9 @@ def city(
     (births per year, each lasting about a year); a yearly seasonal swing of ``season``; near-
     repeat follow-ups (a branching process with the variant's ratio, delay and distance), snapped
     to the nearest intersection. Dates have day resolution; there is one type, ``"crime"``.
-    ``variant`` is one of ``CITY_VARIANTS``."""
+    ``variant`` is one of ``CITY_VARIANTS``; "shift" adds an abrupt regime change (as in spring
+    2020) at ``shift_at`` of the span: every place's rate is multiplied, for good, by a factor
+    from a broad random field (whole districts up or down) times a per-place one."""
     drift_sd, drift_weeks, births, alpha, delay, spread = CITY_VARIANTS[variant]
     rng = np.random.default_rng(seed)
     half = extent_m / 2
@@ -241,12 +245,20 @@ def city(
     t_weeks = np.arange(n_weeks)
     seasonal = 1 + season * np.sin(2 * math.pi * t_weeks * 7 / 365.25 + rng.uniform(0, 6.3))
     alive = np.zeros(n_places)
+    jump = np.zeros(n_places)
+    if variant == "shift":
+        for _ in range(12):
+            cx, cy = rng.uniform(-half, half, 2)
+            s = rng.uniform(1000, 3000)
+            jump += rng.normal() * np.exp(-((px - cx) ** 2 + (py - cy) ** 2) / (2 * s * s))
+        jump = 0.6 * jump / jump.std() + rng.normal(0, 0.4, n_places)
+    shift_week = round(shift_at * n_weeks)
     for w in range(n_weeks):
         drift = phi * drift + rng.normal(0, step_sd, n_places)
         alive[:] = 0
         on = (b_week <= w) & (w < b_week + b_life)
         np.add.at(alive, b_place[on], b_gain[on])
-        lam = rate * np.exp(drift + alive)
+        lam = rate * np.exp(drift + alive + (jump if w >= shift_week else 0.0))
         if scale is None:
             scale = events_per_year * (1 - alpha) * 7 / 365.25 / lam.sum()
         week_counts.append(rng.poisson(lam * scale * seasonal[w]))

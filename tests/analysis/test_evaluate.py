@@ -11,7 +11,14 @@ from cunjing.analysis import synthetic
 from cunjing.analysis.evaluate import LEVEL_KEYS, build_cube, burn_in_mask, evaluate
 from cunjing.analysis.events import Events, date_to_day
 from cunjing.analysis.grid import Projection, make_grid
-from cunjing.analysis.methods import DEFAULT, Blend, Method, all_methods
+from cunjing.analysis.methods import (
+    DEFAULT,
+    Blend,
+    Method,
+    all_methods,
+    expected_hits,
+    expected_hits_rows,
+)
 
 START = dt.date(2022, 1, 3)
 
@@ -236,3 +243,16 @@ def test_tuning_reads_no_week_from_the_epoch_on():
     assert seen, "the tuner never ran"
     for epoch_len, last_scored in seen:
         assert last_scored < epoch_len
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(1, 300), levels=st.integers(1, 4))
+def test_expected_hits_rows_matches_the_one_row_version(seed, m, levels):
+    """The tuner's vectorised scoring equals the per-row rule, ties resolved in expectation
+    (scores drawn from few values, so ties at the threshold are common)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, (6, m)).astype(float)
+    y = rng.poisson(1.0, m).astype(float)
+    ns = sorted({int(n) for n in rng.integers(1, m + 1, levels)})
+    expected = np.array([expected_hits(row, y, ns) for row in scores])
+    assert np.allclose(expected_hits_rows(scores, y, ns), expected)
