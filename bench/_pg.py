@@ -8,6 +8,7 @@ from one process and a test can run them without touching its own test database.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import subprocess
@@ -101,6 +102,16 @@ def django_setup() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+
+
+@contextlib.contextmanager
+def fast_hashing():
+    """Setting up: the accounts' passwords are hashed with MD5 instead of Argon2 (deliberately
+    slow: ~0.1–0.5 s each). Nobody logs in with them; the benchmarks use bearer tokens."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 # --- The county -------------------------------------------------------------------------------
@@ -281,20 +292,26 @@ def _tables() -> dict[str, str]:
 def _expected_sql(period: str) -> str:
     """``(bureau_id, unit_id, period, figure, value)`` of the visit counters as computed from the
     raw visits: each visit counts for its unit and every ancestor (path prefix), ``visits`` one
-    per visit, ``contact_cards`` one per card handed over; zero totals have no row."""
+    per visit, ``contact_cards`` one per card handed over; zero totals have no row.
+
+    Both CTEs are MATERIALIZED: the raw table is aggregated once, to (unit, period) rows, before
+    the small join with the (unit, ancestor) pairs."""
     t = _tables()
     bucket = "v.occurred_on" if period == "day" else "date_trunc('month', v.occurred_on)::date"
     return f"""
-        WITH per_unit AS (
-            SELECT v.bureau_id, v.unit_id, {bucket} AS period, count(*) AS visits,
+        WITH per_unit AS MATERIALIZED (
+            SELECT v.unit_id, {bucket} AS period, count(*) AS visits,
                    count(*) FILTER (WHERE v.contact_card_given) AS cards
-            FROM {t["visit"]} v GROUP BY 1, 2, 3
+            FROM {t["visit"]} v GROUP BY 1, 2
+        ), pairs AS MATERIALIZED (
+            SELECT s.id AS unit_id, a.id AS ancestor_id, a.bureau_id
+            FROM {t["unit"]} s
+            JOIN {t["unit"]} a ON a.bureau_id = s.bureau_id
+                 AND a.path = left(s.path, length(a.path))
         )
-        SELECT a.bureau_id, a.id AS unit_id, p.period, f.figure, sum(f.value) AS value
+        SELECT pr.bureau_id, pr.ancestor_id AS unit_id, p.period, f.figure, sum(f.value) AS value
         FROM per_unit p
-        JOIN {t["unit"]} s ON s.id = p.unit_id
-        JOIN {t["unit"]} a ON a.bureau_id = s.bureau_id
-             AND a.path = left(s.path, length(a.path))
+        JOIN pairs pr ON pr.unit_id = p.unit_id
         CROSS JOIN LATERAL (VALUES ('visits', p.visits), ('contact_cards', p.cards))
              AS f(figure, value)
         GROUP BY 1, 2, 3, 4

@@ -2,9 +2,10 @@
 
 A fresh database ``cunjing_bench_ingest`` gets the schema and the demo county (217 beat
 officers; ``--county small`` for a six-officer county), accounts and bearer tokens for
-``--officers`` beat officers, and a real gunicorn server in a subprocess (DEBUG off, ``gthread``
-workers: ``--workers`` processes × ``--threads`` threads; on this 2-core machine 2 × 4 lets a
-worker overlap its PostgreSQL round trips without more processes than cores).
+``--officers`` beat officers (one per client by default), and a real gunicorn server in a
+subprocess (DEBUG off, ``gthread`` workers: ``--workers`` processes × ``--threads`` threads;
+on this 2-core machine 2 × 4 lets a worker overlap its PostgreSQL round trips without more
+processes than cores).
 
 ``--clients`` threads then each post ``--requests`` visits (``POST /api/fieldwork/visits``, their
 officers' own areas, keep-alive HTTP/1.1), each with a fresh ``Idempotency-Key``:
@@ -59,14 +60,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n")[0])
     p.add_argument("--clients", type=int, default=16, help="concurrent clients (threads)")
-    p.add_argument("--requests", type=int, default=150, help="new visits per client")
+    p.add_argument("--requests", type=int, default=100, help="new visits per client")
     p.add_argument(
         "--cut-fraction", type=float, default=0.1, help="visits first sent on a cut connection"
     )
     p.add_argument("--replay-fraction", type=float, default=0.05, help="acks followed by a replay")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-    p.add_argument("--officers", type=int, default=64, help="beat officers posting (tokens)")
+    p.add_argument(
+        "--officers", type=int, default=0, help="beat officers posting (default: one per client)"
+    )
     p.add_argument("--county", choices=("demo", "small"), default="demo")
     p.add_argument("--database", default=DATABASE, help="database name (cunjing_bench_*)")
     p.add_argument("--conn-max-age", type=int, default=60, help="server's CONN_MAX_AGE")
@@ -422,8 +425,9 @@ def inner(args) -> int:
         from cunjing.fieldwork.models import HouseholdVisit
 
         t = time.perf_counter()
-        bureau = _pg.build_county(args.county)
-        beats = _pg.beat_accounts(bureau, args.officers)
+        with _pg.fast_hashing():
+            bureau = _pg.build_county(args.county)
+            beats = _pg.beat_accounts(bureau, args.officers or args.clients)
         users = User.objects.in_bulk([b.user_id for b in beats])
         accounts = [
             Account(

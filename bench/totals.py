@@ -180,9 +180,10 @@ def inner(args) -> int:
         from cunjing.stats.models import DailyCount, MonthlyCount
 
         t = time.perf_counter()
-        bureau = _pg.build_county(args.county)
-        owner = _pg.beat_accounts(bureau, 1)[0]
-        commander = _pg.any_user(bureau, Role.COMMANDER)
+        with _pg.fast_hashing():
+            bureau = _pg.build_county(args.county)
+            owner = _pg.beat_accounts(bureau, 1)[0]
+            commander = _pg.any_user(bureau, Role.COMMANDER)
         units = Unit.objects.visible_to(commander).filter(bureau=bureau)
         root = units.get(depth=1)
         station = units.filter(kind=UnitKind.STATION).order_by("path").first()
@@ -190,6 +191,7 @@ def inner(args) -> int:
         table = HouseholdVisit._meta.db_table
         with connection.cursor() as cur:
             n_combos = make_combos(cur, bureau.pk)
+            cur.execute("ANALYZE")
         print(
             f"database {args.database}: schema + {args.county} county ({units.count()} units, "
             f"{n_combos} villages and communities) in {time.perf_counter() - t:.1f} s; "
