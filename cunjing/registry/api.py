@@ -12,7 +12,7 @@ and writes the audit event of the act.
 """
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, paginate, require
 from cunjing.core.masking import mask_id_number, mask_phone
@@ -157,7 +157,7 @@ def address_create(request: HttpRequest, payload: AddressIn):
     user = require(request, Capability.VIEW_REGISTRY)
     area = Area.objects.visible_to(user).get(pk=payload.area)
     address = services.address_create(actor=user, area=area, **payload.model_dump(exclude={"area"}))
-    return 201, present_address(selectors.address_get(user, address.pk))
+    return Status(201, present_address(selectors.address_get(user, address.pk)))
 
 
 # --- Dwellings -----------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def dwelling_create(request: HttpRequest, payload: DwellingIn):
     dwelling = services.dwelling_create(
         actor=user, address=address, kind=payload.kind, notes=payload.notes
     )
-    return 201, present_dwelling(selectors.dwelling_get(user, dwelling.pk))
+    return Status(201, present_dwelling(selectors.dwelling_get(user, dwelling.pk)))
 
 
 # --- Residents -----------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def resident_create(request: HttpRequest, payload: ResidentIn):
     resident = services.resident_create(
         actor=user, dwelling=dwelling, **payload.model_dump(exclude={"dwelling"})
     )
-    return 201, present_resident(selectors.resident_get(user, resident.pk), user)
+    return Status(201, present_resident(selectors.resident_get(user, resident.pk), user))
 
 
 # --- Establishments ------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def establishment_create(request: HttpRequest, payload: EstablishmentIn):
     establishment = services.establishment_create(
         actor=user, address=address, **payload.model_dump(exclude={"address"})
     )
-    return 201, present_establishment(selectors.establishment_get(user, establishment.pk))
+    return Status(201, present_establishment(selectors.establishment_get(user, establishment.pk)))
 
 
 # --- Reveal --------------------------------------------------------------------------------------
