@@ -5,11 +5,12 @@ answers ``DoesNotExist`` (404) like a missing one.
 The search (:func:`search_q`) is the one filter definition the pages and the API share. One
 text ``q`` means, by its shape:
 
-- 4–6 digits (the last may be ``X``): the end of an ID number — the stored reversed tail
-  (``id_tail_key``) starts with the reversed query: an indexed prefix lookup;
-- Latin letters only: pinyin initials (``zw`` finds 张伟) — an indexed prefix lookup on the
-  stored lower-case initials, whatever the case typed;
-- anything: a name containing it, or an address containing it.
+- 4–6 digits (the last may be ``X``): the end of a resident's ID number — the stored reversed
+  tail (``id_tail_key``) starts with the reversed query: an indexed prefix lookup (aides find
+  nobody this way);
+- Latin letters only: pinyin initials (``zw`` finds 张伟, ``jsl`` 建设路) — an indexed prefix
+  lookup on the stored lower-case initials, whatever the case typed;
+- anything else: a name containing it, or an address containing it.
 
 Lists are counted offset pages ordered by name (or address) and id: the registry of a county
 is bounded by its population, and a search narrows it to a few pages.
@@ -51,27 +52,33 @@ def _kind_of(q: str) -> str:
 
 
 def search_q(model, q: str | None, user=None) -> Q:
-    """The condition matching ``q`` on ``model`` (empty ``q``: everything)."""
+    """The condition matching ``q`` on ``model`` (empty ``q``: everything).
+
+    Each shape of ``q`` gets conditions an index can serve on its own: the ID tail and the
+    initials are prefix lookups on one column, never OR-ed with a ``LIKE '%…%'`` that would
+    force a scan of the whole registry; the address match of a resident or an establishment is
+    a subquery on the addresses, not a join of every row.
+    """
     q = (q or "").strip()[:Q_MAX]
     if not q:
         return Q()
     kind = _kind_of(q)
     if model is StandardAddress:
-        cond = Q(full_text__contains=q)
         if kind == "initials":
-            cond |= Q(pinyin_initials__startswith=q.lower())
-        return cond
-    cond = Q(name__contains=q)
+            return Q(pinyin_initials__startswith=q.lower())
+        return Q(full_text__contains=q)
     if kind == "initials":
-        cond |= Q(name_initials__startswith=q.lower())
-    if model is Resident:
-        if kind == "id_tail" and shows_id_numbers(user):
+        return Q(name_initials__startswith=q.lower())
+    if model is Resident and kind == "id_tail":
+        if not shows_id_numbers(user):
             # Aides may not find people by an ID number they are not to see.
-            cond |= Q(id_tail_key__startswith=q.upper()[::-1])
-        cond |= Q(dwelling__address__full_text__contains=q)
-    elif model is Establishment:
-        cond |= Q(address__full_text__contains=q)
-    return cond
+            return Q(pk__in=[])
+        return Q(id_tail_key__startswith=q.upper()[::-1])
+    addresses = StandardAddress.objects.filter(full_text__contains=q)
+    if model is Resident:
+        at = Dwelling.objects.filter(address__in=addresses.values("pk")).values("pk")
+        return Q(name__contains=q) | Q(dwelling__in=at)
+    return Q(name__contains=q) | Q(address__in=addresses.values("pk"))
 
 
 def _area_filter(qs: QuerySet, user, area: int | None) -> QuerySet:
