@@ -211,3 +211,24 @@ def test_who_may_register_a_resident_in_the_village(county, registry, persona, s
     )
     assert response.status_code == status, response.json()
     assert Resident.objects.filter(name="新人").count() == (1 if status == 201 else 0)
+
+
+def test_input_schemas_forbid_unknown_fields_and_bound_strings(client):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    for name in ("AddressIn", "DwellingIn", "ResidentIn", "EstablishmentIn", "RevealIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+        for field, prop in schemas[name]["properties"].items():
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "string" and "enum" not in option:
+                    assert "maxLength" in option or "format" in option, (name, field)
+    reason = schemas["RevealIn"]["properties"]["reason"]
+    assert (reason["minLength"], reason["maxLength"]) == (4, 200)
+
+
+def test_an_unknown_field_is_refused(county, registry):
+    response = api_as(county.user("beat")).post(
+        "/api/registry/dwellings",
+        {"address": registry.addresses["own"].pk, "kind": "rented", "area": 1},
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["area"]
