@@ -91,7 +91,8 @@ def _present(record, out: type[Schema], viewer) -> dict:
     }
     for name in out.model_fields:
         if name not in _BASE_FIELDS:
-            data[name] = getattr(record, name)
+            field = record._meta.get_field(name)
+            data[name] = getattr(record, field.attname)
     if "id_number" in data:
         # Aides see no ID numbers at all; everybody else the masked form.
         masked = mask_id_number(data["id_number"])

@@ -77,11 +77,35 @@ def _record_form(model, fields: list[str], widgets: dict | None = None) -> type[
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
-VisitForm = _record_form(
+_VisitForm = _record_form(
     HouseholdVisit,
-    ["household", "purpose", "notes", "contact_card_given", "follow_up_needed"],
+    ["household", "dwelling", "purpose", "notes", "contact_card_given", "follow_up_needed"],
     {"notes": _TEXTAREA},
 )
+
+# Above this many dwellings in the user's areas (a leader's), the visit form offers none to
+# pick; visits are still linked through the API or by the beat officer.
+DWELLING_CHOICES_MAX = 300
+
+
+class VisitForm(_VisitForm):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        from cunjing.registry.models import Dwelling
+
+        dwellings = (
+            Dwelling.objects.visible_to(user)
+            .select_related("address")
+            .order_by("address__full_text", "id")
+        )
+        field = self.fields["dwelling"]
+        if dwellings[: DWELLING_CHOICES_MAX + 1].count() > DWELLING_CHOICES_MAX:
+            del self.fields["dwelling"]
+            return
+        field.queryset = dwellings
+        field.label_from_instance = lambda d: f"{d.address.full_text}（{d.get_kind_display()}）"
+
+
 FloatingResidentForm = _record_form(
     FloatingResident,
     [

@@ -114,6 +114,15 @@ class HouseholdVisit(FieldRecord):
     going on and, often, handing over the contact card (警民联系卡)."""
 
     household = models.CharField(_("household"), max_length=200)
+    dwelling = models.ForeignKey(
+        "registry.Dwelling",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("dwelling"),
+        help_text=_("The registered dwelling visited, when it is in the registry."),
+    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=VisitPurpose.choices)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     contact_card_given = models.BooleanField(_("contact card given"), default=False)

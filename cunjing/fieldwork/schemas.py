@@ -46,6 +46,7 @@ class RecordIn(InputSchema):
 
 class VisitIn(RecordIn):
     household: Text = Field(min_length=1, max_length=200)
+    dwelling: BodyId | None = Field(None, description="The registry's dwelling visited.")
     purpose: VisitPurpose
     notes: Text = Field("", max_length=2000)
     contact_card_given: StrictBool = False
@@ -180,6 +181,7 @@ class RecordOut(Schema):
 
 class VisitOut(RecordOut):
     household: str
+    dwelling: int | None = Field(None, description="The registry's dwelling visited.")
     purpose: VisitPurpose
     notes: str
     contact_card_given: bool

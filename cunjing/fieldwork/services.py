@@ -161,8 +161,17 @@ def visit_create(
     notes: str = "",
     contact_card_given: bool = False,
     follow_up_needed: bool = False,
+    dwelling=None,
 ) -> HouseholdVisit:
-    """A household visit; counts one visit, and one contact card when one was handed over."""
+    """A household visit; counts one visit, and one contact card when one was handed over.
+    ``dwelling`` (optional) is the registry's dwelling visited: it must be in ``area`` and
+    visible to the actor (``Dwelling.DoesNotExist`` otherwise: a 404)."""
+    if dwelling is not None:
+        from cunjing.registry.models import Dwelling
+
+        dwelling = Dwelling.objects.visible_to(actor).get(pk=getattr(dwelling, "pk", dwelling))
+        if dwelling.area_id != area.pk:
+            raise ValidationError({"dwelling": [_("The dwelling is not in this area.")]})
     return _create(
         HouseholdVisit,
         actor=actor,
@@ -175,6 +184,7 @@ def visit_create(
             "notes": notes,
             "contact_card_given": contact_card_given,
             "follow_up_needed": follow_up_needed,
+            "dwelling": dwelling,
         },
         figures={"visits": 1, "contact_cards": 1 if contact_card_given else 0},
         action="fieldwork.visit.create",

@@ -155,6 +155,8 @@ def display_value(record, name: str, viewer) -> str:
         return "" if viewer.role == Role.AIDE else mask_id_number(value)
     if name == "phone":
         return mask_phone(value) if value else ""
+    if name == "dwelling":
+        return str(value.address) if value is not None else ""
     field = record._meta.get_field(name)
     if field.choices:
         return str(getattr(record, f"get_{name}_display")())
