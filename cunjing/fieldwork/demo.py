@@ -973,6 +973,12 @@ class _Simulation:
                         else:
                             area = self._area(o)
                             data = getattr(self, kind)(o, area, day, chunk.phase, spotlight)
+                            # Every other day of the spotlight, the first visit surely needs
+                            # a follow-up: the officer's "today" has work waiting.
+                            first = spotlight and kind == "visit" and not done["visit"]
+                            if first and day.toordinal() % 2 == 0 and not data["follow_up_needed"]:
+                                data["follow_up_needed"] = True
+                                data["notes"] = self.rng.choice(_FOLLOW_UP_NOTES)
                         rows[kind].append(_MODELS[kind](**self._common(o, area, day), **data))
                         done[kind] += 1
                         if kind == "visit":
