@@ -175,8 +175,8 @@ def recount(
 def _lock_counters() -> None:
     """On PostgreSQL, hold off the writers' upserts (ROW EXCLUSIVE) until the rebuild commits:
     a record committed before the lock is recounted, one committed after adds its own delta.
-    On SQLite the first write of the transaction (the DELETE) takes the database's one write
-    lock with the same effect."""
+    On SQLite the transaction is ``IMMEDIATE`` (settings): it holds the database's one write
+    lock from its start, with the same effect."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
@@ -186,18 +186,24 @@ def _lock_counters() -> None:
 
 
 def _insert_counts(model, period: str, bureau_id: int, values: Mapping, batch_size: int) -> None:
-    """Plain multi-row INSERTs (``executemany``): several times faster than ``bulk_create`` for
-    hundreds of thousands of counter rows, which have no defaults or signals to honour."""
+    """Plain multi-row ``INSERT … VALUES (…), (…), …`` statements: several times faster than
+    ``bulk_create`` (or ``executemany``) for hundreds of thousands of counter rows, which have no
+    defaults or signals to honour. Rows per statement stay under the backend's parameter
+    limit (999 on SQLite as Django configures it)."""
     table = connection.ops.quote_name(model._meta.db_table)
-    # Identifiers come from model metadata, never from input; values are all parameters.
-    sql = (
-        f"INSERT INTO {table} (bureau_id, unit_id, {period}, figure, value) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s)"
-    )
+    limit = connection.features.max_query_params
+    per_statement = min(batch_size, limit // 5) if limit else batch_size
     rows = [(bureau_id, u, d, f, v) for (u, d, f), v in sorted(values.items())]
     with connection.cursor() as cursor:
-        for i in range(0, len(rows), batch_size):
-            cursor.executemany(sql, rows[i : i + batch_size])
+        for i in range(0, len(rows), per_statement):
+            chunk = rows[i : i + per_statement]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            # Identifiers come from model metadata, never from input; values are all parameters.
+            cursor.execute(
+                f"INSERT INTO {table} (bureau_id, unit_id, {period}, figure, value) "  # noqa: S608
+                f"VALUES {placeholders}",
+                [p for row in chunk for p in row],
+            )
 
 
 @transaction.atomic
@@ -207,7 +213,7 @@ def rebuild(
     bureau,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 2000,
 ) -> RebuildResult:
     """Recompute the bureau's ``DailyCount`` and ``MonthlyCount`` rows from its raw records
     (every :func:`register_source`), replacing what was there: the repair for counters that
