@@ -6,3 +6,8 @@ class FieldworkConfig(AppConfig):
     name = "cunjing.fieldwork"
     label = "fieldwork"
     verbose_name = _("Field work")
+
+    def ready(self) -> None:
+        from cunjing.fieldwork.services import register_figure_sources
+
+        register_figure_sources()

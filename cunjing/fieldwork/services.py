@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +46,7 @@ from cunjing.fieldwork.models import (
     WorkLog,
 )
 from cunjing.org.models import BEAT_AREA_KINDS, Area, Coverage, Unit, UnitKind
-from cunjing.stats.services import figures_add
+from cunjing.stats.services import FigureSource, figures_add, register_source
 
 # Who may write field records; aides only the kinds in AIDE_KINDS.
 RECORDER_ROLES = frozenset({Role.BEAT_OFFICER, Role.OFFICE_LEADER, Role.STATION_LEADER})
@@ -57,6 +58,26 @@ SUPERVISOR_ROLES = frozenset(
 
 # Personal data kept out of the audit trail in clear.
 _MASKED_IN_AUDIT = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def register_figure_sources() -> None:
+    """Declare to ``stats`` what each record kind adds to the results table, for a recount
+    (``stats.services.rebuild``): exactly the amounts the ``*_create`` functions below pass to
+    ``figures_add`` record by record. Called from ``FieldworkConfig.ready``."""
+    for model, figures in (
+        (
+            HouseholdVisit,
+            {
+                "visits": Count("id"),
+                "contact_cards": Count("id", filter=Q(contact_card_given=True)),
+            },
+        ),
+        (FloatingResident, {"floating_residents": Count("id")}),
+        (Service, {"services": Count("id")}),
+        (Assistance, {"assisted_households": Count("id"), "assisted_people": Sum("people")}),
+        (Volunteer, {"volunteers": Count("id")}),
+    ):
+        register_source(FigureSource(model=model, day_field="occurred_on", figures=figures))
 
 
 def _phone(value: str, field: str, *, required: bool) -> str:

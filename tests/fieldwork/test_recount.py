@@ -15,7 +15,13 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cunjing.fieldwork import services
-from cunjing.fieldwork.models import Assistance, FloatingResident, HouseholdVisit
+from cunjing.fieldwork.models import (
+    Assistance,
+    FloatingResident,
+    HouseholdVisit,
+    Service,
+    Volunteer,
+)
 from cunjing.org import jurisdiction
 from cunjing.org import services as org
 from cunjing.org.models import Area
@@ -63,6 +69,7 @@ def create(user, area: Area, kind: str, day: dt.date, flag: bool, people: int) -
 
 
 def recount(unit_filter: Q, date_from: dt.date, date_to: dt.date) -> dict[str, int]:
+    """Each figure counted from the raw records (the oracle; ``unit_filter`` on the records)."""
     in_range = unit_filter & Q(occurred_on__gte=date_from, occurred_on__lte=date_to)
     visits = HouseholdVisit.objects.filter(in_range).aggregate(
         n=Count("id"), cards=Count("id", filter=Q(contact_card_given=True))
@@ -74,6 +81,8 @@ def recount(unit_filter: Q, date_from: dt.date, date_to: dt.date) -> dict[str, i
         "assisted_households": helped["n"],
         "assisted_people": helped["people"] or 0,
         "floating_residents": FloatingResident.objects.filter(in_range).count(),
+        "volunteers": Volunteer.objects.filter(in_range).count(),
+        "services": Service.objects.filter(in_range).count(),
     }
 
 

@@ -59,10 +59,10 @@ def built(django_db_setup, django_db_blocker):
             transaction.atomic(),
             override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         ):
-            call_command("demo", stdout=io.StringIO())
+            call_command("demo", "--no-simulate", stdout=io.StringIO())
             result.first_digest = builder.county_digest(Bureau.objects.get(code=DEMO_CODE))
             out = io.StringIO()
-            call_command("demo", "--reset", stdout=out)
+            call_command("demo", "--reset", "--no-simulate", stdout=out)
             result.output = out.getvalue()
             result.bureau = Bureau.objects.get(code=DEMO_CODE)
             result.second_digest = builder.county_digest(result.bureau)
@@ -285,6 +285,13 @@ class TestBuiltCounty:
         assert "瓦房沟警务工作站" in logins.getvalue()
         assert logins.getvalue().count(PASSWORD) == len(builder.DEMO_USERNAMES)
         assert Bureau.objects.count() == 1
+
+    def test_no_simulate_builds_the_county_without_field_work(self, db, built):
+        from cunjing.fieldwork.models import HouseholdVisit, WorkLog
+
+        assert not HouseholdVisit.objects.filter(bureau=built.bureau).exists()
+        assert not WorkLog.objects.filter(bureau=built.bureau).exists()
+        assert User.objects.filter(bureau=built.bureau).count() == len(builder.DEMO_USERNAMES)
 
     def test_same_seed_builds_the_same_county(self, db, built):
         # The first build was flushed by ``--reset`` and built again from the same seed.

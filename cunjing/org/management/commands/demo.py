@@ -5,6 +5,11 @@ manage.py demo --if-empty      build it only if no bureau exists yet (``make run
 manage.py demo --reset         wipe the database and rebuild (refused if other bureaus exist)
 manage.py demo --seed N        another deterministic variant (default 2014)
 manage.py demo --logins        print the demo accounts and their password, and exit
+manage.py demo --no-simulate   build the county only, without its simulated field work
+
+After the county, ``cunjing.fieldwork.demo.simulate`` writes its field work from 2014-09-01 to
+today (the source's results table for 2014-09-01 to 2015-01-20, then a thin stream and a
+mature last year), with a progress line per month (per year in the thin years).
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cunjing.core import context
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import Role
+from cunjing.fieldwork import demo as field_demo
 from cunjing.org.demo import builder, wugang
 from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
+from cunjing.stats.models import Figure
 
 
 def _width(text: str) -> int:
@@ -69,8 +77,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--logins", action="store_true", help="Only print the demo logins and exit."
         )
+        parser.add_argument(
+            "--no-simulate",
+            action="store_true",
+            help="Build the county only, without its simulated field work (fast; for tests).",
+        )
 
-    def handle(self, *args, reset: bool, seed: int, if_empty: bool, logins: bool, **options):
+    def handle(
+        self,
+        *args,
+        reset: bool,
+        seed: int,
+        if_empty: bool,
+        logins: bool,
+        no_simulate: bool = False,
+        **options,
+    ):
         if logins:
             self.print_logins()
             return
@@ -132,7 +154,9 @@ class Command(BaseCommand):
                     connection.check_constraints()
                     call_command("flush", interactive=False, verbosity=0)
                     self.stdout.write("  " + _("Flushed the database."))
-                builder.build(plan, password=password, progress=self.progress)
+                county = builder.build(plan, password=password, progress=self.progress)
+                if not no_simulate:
+                    self.simulate(county.bureau, seed)
         except ValidationError as exc:
             raise CommandError(
                 _("The demo could not be built: %(error)s") % {"error": exc}
@@ -144,6 +168,60 @@ class Command(BaseCommand):
             )
         )
         self.print_logins()
+
+    def simulate(self, bureau: Bureau, seed: int) -> None:
+        today = timezone.localdate()
+        self.stdout.write(
+            _("Simulating the field work from %(start)s to %(end)s…")
+            % {"start": field_demo.SOURCE_FROM.isoformat(), "end": today.isoformat()}
+        )
+        result = field_demo.simulate(
+            bureau, start=field_demo.SOURCE_FROM, end=today, seed=seed, progress=self.sim_progress
+        )
+        self.stdout.write(
+            "  "
+            + _("Field records: %(rows)s")
+            % {
+                "rows": ", ".join(
+                    f"{field_demo.kind_label(kind)} {n}"
+                    for kind, n in sorted(result.rows.items(), key=lambda kv: -kv[1])
+                )
+            }
+        )
+        header = [_("figure"), _("source"), _("simulated"), _("deviation")]
+        rows = [
+            [
+                str(Figure(figure).label),
+                str(expected),
+                str(value),
+                f"{deviation:+.1f}%" if deviation is not None else "—",
+            ]
+            for figure, expected, value, deviation in field_demo.source_comparison(bureau)
+        ]
+        self.stdout.write(
+            _("The results table, %(start)s to %(end)s:")
+            % {
+                "start": field_demo.SOURCE_FROM.isoformat(),
+                "end": field_demo.SOURCE_TO.isoformat(),
+            }
+        )
+        self.stdout.write(format_table(header, rows))
+
+    def sim_progress(self, label: str, rows, seconds: float) -> None:
+        if label == "accounts":
+            text = _("beat officers' accounts created: %(n)d") % {"n": rows["accounts"]}
+            label = _("accounts")
+        elif label == "counters":
+            text = _("%(days)d daily and %(months)d monthly counters") % {
+                "days": rows["daily_rows"],
+                "months": rows["monthly_rows"],
+            }
+            label = _("counters")
+        else:
+            text = " · ".join(
+                f"{field_demo.kind_label(kind)} {n}" for kind, n in rows.items() if n
+            ) or _("nothing")
+        self.stdout.write(f"  {_pad(label, 8)} {text}  ({seconds:.1f} s)")
 
     def progress(self, step: int, total: int, stage: str, count: int, seconds: float) -> None:
         label = _pad(_(stage), 20)
