@@ -5,7 +5,7 @@ manage.py demo --if-empty      build it only if no bureau exists yet (``make run
 manage.py demo --reset         wipe the database and rebuild (refused if other bureaus exist)
 manage.py demo --seed N        another deterministic variant (default 2014)
 manage.py demo --logins        print the demo accounts and their password, and exit
-manage.py demo --no-simulate   build the county only, without its simulated field work
+manage.py demo --no-simulate   build the county only, without its registry and simulated field work
 
 After the county, ``cunjing.fieldwork.demo.simulate`` writes its field work from 2014-09-01 to
 today (the source's results table for 2014-09-01 to 2015-01-20, then a thin stream and a
@@ -32,6 +32,7 @@ from cunjing.core.roles import Role
 from cunjing.fieldwork import demo as field_demo
 from cunjing.org.demo import builder, wugang
 from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
+from cunjing.registry import demo as registry_demo
 from cunjing.stats.models import Figure
 
 
@@ -156,6 +157,8 @@ class Command(BaseCommand):
                     self.stdout.write("  " + _("Flushed the database."))
                 county = builder.build(plan, password=password, progress=self.progress)
                 if not no_simulate:
+                    self.stdout.write(_("Filling the registry (一标三实)…"))
+                    registry_demo.populate(county.bureau, seed=seed, progress=self.progress)
                     self.simulate(county.bureau, seed)
         except ValidationError as exc:
             raise CommandError(
