@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("org/", include("cunjing.org.urls")),
+    path("m/", include("cunjing.workspace.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]
