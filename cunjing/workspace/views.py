@@ -100,7 +100,6 @@ def _strings() -> dict[str, str]:
         "required": _("This field is required."),
         "empty_queue": _("Nothing is waiting to be sent."),
         "offline": _("You are offline: new records are kept on this phone and sent later."),
-        "offline_ready": _("These forms work offline."),
         "edit": _("Edit"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this record? It has not been stored."),

@@ -127,6 +127,10 @@ def browser_context(monkeypatch):
         finally:
             context.close()
             browser.close()
+            # Inside Playwright's sync API the test's ORM calls get a connection of their own
+            # (Django's connections are context-local); close it here, where it was opened, or
+            # PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
 
 
 def _today() -> dt.date:
@@ -303,6 +307,17 @@ def test_offline_capture_lands_exactly_once(server, county, browser_context):
         page.wait_for_timeout(200)
     assert queue_count(page) == 1
     assert page.locator(f".ws-queue-item[data-uuid='{offline_uuid}']").count() == 1
+    # The same submission kept again (a double tap, a reload mid-way) is still one queued item.
+    page.evaluate(
+        """async (uuid) => {
+            const outbox = await import('/static/workspace/outbox.js');
+            const item = await outbox.get(uuid);
+            await outbox.keep({user: item.user, kind: item.kind, body: item.body,
+                               summary: item.summary});
+        }""",
+        offline_uuid,
+    )
+    wait_queue(page, 1)
     assert stored(offline_uuid) == 0
     # The Today page opens offline too and shows what is queued.
     page.goto(f"{base}/m/")

@@ -31,6 +31,8 @@ async function setUpServiceWorker() {
     type: "warm",
     urls: config.pages,
     owner: config.user,
+    // The Today page refreshes every kept page; a form page only fills what is missing.
+    onlyMissing: location.pathname !== config.scope,
   });
   const ready = Boolean(answer && answer.kept === config.pages.length);
   document.documentElement.dataset.offlineReady = ready ? "1" : "0";

@@ -117,17 +117,22 @@ self.addEventListener("fetch", (event) => {
   // Anything else (the API above all) goes to the network untouched.
 });
 
-// Keep ``urls`` (the signed-in user's pages) for offline use; answer how many were kept.
-async function warm(urls, owner) {
+// Keep ``urls`` (the signed-in user's pages) for offline use, fetching only those not kept yet
+// when ``onlyMissing``; answer how many are kept.
+async function warm(urls, owner, onlyMissing) {
   const cache = await caches.open(PAGES_CACHE);
   const previous = await cache.match(OWNER_KEY);
   if (previous && (await previous.text()) !== String(owner)) {
     await dropPages();
-    return warm(urls, owner);
+    return warm(urls, owner, false);
   }
   await cache.put(OWNER_KEY, new Response(String(owner)));
   let kept = 0;
   for (const url of urls) {
+    if (onlyMissing && (await cache.match(pageKey(url), MATCH))) {
+      kept += 1;
+      continue;
+    }
     try {
       const response = await fetch(url, { credentials: "same-origin" });
       if (response.redirected) {
@@ -150,7 +155,7 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   if (data.type === "warm") {
-    event.waitUntil(warm(data.urls || [], data.owner).then((kept) => reply({ kept })));
+    event.waitUntil(warm(data.urls || [], data.owner, Boolean(data.onlyMissing)).then((kept) => reply({ kept })));
   } else if (data.type === "signed-out") {
     event.waitUntil(dropPages().then(() => reply({ dropped: true })));
   }
