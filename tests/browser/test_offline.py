@@ -356,7 +356,24 @@ def test_offline_capture_lands_exactly_once(server, county, browser_context):
     assert IdempotencyKey.objects.filter(user=beat, key=uuid.UUID(lost_uuid)).count() == 1
     context.unroute("**/api/fieldwork/visits")
 
-    # 6. Signing out drops the pages kept for offline use.
+    # 6. The session ends (idle timeout) while a visit waits: the visit is kept, marked, and
+    #    sent once the officer has signed in again.
+    context.set_offline(True)
+    page.goto(f"{base}/m/add/visits/")
+    page.wait_for_selector("html[data-ws-ready='1']", state="attached")
+    fill(page, {"household": "瓦房沟村9组 周家", "purpose": "routine"})
+    expired_uuid = submit(page)
+    assert state(page) == "queued"
+    context.clear_cookies()
+    context.set_offline(False)
+    page.wait_for_selector(f".ws-queue-item[data-uuid='{expired_uuid}'][data-status='blocked']")
+    assert stored(expired_uuid) == 0
+    sign_in(page, base)
+    page.wait_for_selector("html[data-ws-ready='1']", state="attached")
+    wait_queue(page, 0)
+    assert stored(expired_uuid) == 1
+
+    # 7. Signing out drops the pages kept for offline use.
     page.goto(f"{base}/m/")
     page.locator("form[action='/accounts/logout/'] button").click()
     page.wait_for_url(f"{base}/accounts/login/")
