@@ -5,6 +5,17 @@ const config = JSON.parse(document.getElementById("ws-config").textContent);
 const S = config.strings;
 const RETRY_MS = 30000;
 
+// A version-4 UUID. ``crypto.randomUUID`` exists only in secure contexts (HTTPS, localhost); a
+// county intranet served over plain HTTP still gets random UUIDs, from ``getRandomValues``.
+function newUuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 // --- Service worker: install, and keep this user's pages for offline use ----------------------
 
 function ask(worker, message) {
@@ -212,7 +223,7 @@ function announce(state, text) {
 function startNew(form) {
   // The next record: a new UUID; the area and the date stay as they were.
   for (const input of fieldsOf(form)) {
-    if (input.dataset.type === "uuid") input.value = crypto.randomUUID();
+    if (input.dataset.type === "uuid") input.value = newUuid();
     else if (input.type === "checkbox") input.checked = false;
     else if (input.tagName !== "SELECT" || input.name !== "area") {
       if (!input.dataset.keep) input.value = "";
@@ -228,7 +239,7 @@ async function setUpForm(form) {
     fill(form, item.body);
     showErrors(form, item.errors, item.detail);
   } else {
-    form.querySelector('[data-type="uuid"]').value = crypto.randomUUID();
+    form.querySelector('[data-type="uuid"]').value = newUuid();
   }
   const button = document.getElementById("ws-submit");
   form.addEventListener("submit", async (event) => {
