@@ -84,3 +84,12 @@ def follow_ups(user) -> tuple[list[HouseholdVisit], list[Assistance]]:
         .order_by("next_revisit_on", "id")[:FOLLOW_UP_ROWS]
     )
     return visits, revisits
+
+
+def todays_log(user) -> WorkLog | None:
+    """The user's own work log of today, if written: one query."""
+    return (
+        fieldwork.record_list(user, WorkLog, date_from=timezone.localdate())
+        .filter(officer_id=user.officer_id)
+        .first()
+    )

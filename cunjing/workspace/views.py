@@ -156,10 +156,13 @@ def add(request: HttpRequest, kind: str) -> HttpResponse:
     if found not in kinds:
         raise PermissionDenied(_("You do not have permission to do this."))
     areas = [] if found.is_worklog else list(selectors.my_areas(request.user))
+    # The work log is one text a day, rewritten: the form starts from what is written so far.
+    log = selectors.todays_log(request.user) if found.is_worklog else None
     context = {
         "kind": found,
         "fields": found.form_fields(),
         "areas": areas,
+        "log_text": log.text if log else "",
         "today": timezone.localdate(),
         "config": _config(request, kinds),
     }

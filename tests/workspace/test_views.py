@@ -313,3 +313,23 @@ def test_the_nav_links_the_workspace_for_those_who_record(client, county, person
 def test_the_home_page_opens_the_workspace(client, county, persona, linked):
     html = login(client, county, persona).get(reverse("dashboard:home")).content.decode()
     assert ('id="open-workspace"' in html) == linked
+
+
+def test_the_work_log_form_starts_from_todays_text(client, county):
+    login(client, county, "beat")
+    assert client.get("/m/add/worklogs/").context["log_text"] == ""
+    services.worklog_upsert(
+        actor=county.user("beat"),
+        day=today() - dt.timedelta(days=1),
+        text="昨天的日志",
+        client_uuid=uuid.uuid4(),
+    )
+    services.worklog_upsert(
+        actor=county.user("sibling"), day=today(), text="王芳的日志", client_uuid=uuid.uuid4()
+    )
+    assert client.get("/m/add/worklogs/").context["log_text"] == ""
+    services.worklog_upsert(
+        actor=county.user("beat"), day=today(), text="上午走访3户", client_uuid=uuid.uuid4()
+    )
+    html = client.get("/m/add/worklogs/").content.decode()
+    assert ">上午走访3户</textarea>" in html

@@ -216,7 +216,7 @@ function announce(state, text) {
   const box = document.getElementById("ws-result");
   box.hidden = false;
   box.dataset.state = state;
-  box.className = `alert py-2 ${{ sent: "alert-success", queued: "alert-info", rejected: "alert-danger" }[state]}`;
+  box.className = `alert py-2 ${{ sent: "alert-success", queued: "alert-info", rejected: "alert-danger", blocked: "alert-warning" }[state]}`;
   box.textContent = text;
 }
 
@@ -256,7 +256,8 @@ async function setUpForm(form) {
       clearErrors(form);
       const body = collect(form);
       await outbox.keep({ user: config.user, kind: form.dataset.kind, body, summary: summaryOf(form) });
-      await sendWaiting();
+      // Not the shared run: one already under way may have read the outbox before this item.
+      await outbox.flush(config.user, config.api);
       const left = await outbox.get(body.client_uuid);
       if (!left) {
         announce("sent", S.saved);
@@ -264,6 +265,9 @@ async function setUpForm(form) {
       } else if (left.status === "rejected") {
         showErrors(form, left.errors, left.detail);
         announce("rejected", S.fix_fields);
+      } else if (left.status === "blocked") {
+        announce("blocked", S.blocked);
+        startNew(form);
       } else {
         announce("queued", S.saved_queued);
         startNew(form);
