@@ -1,9 +1,12 @@
 """Run benchmarks: ``python -m bench`` runs every module in this package that defines
-``main()``; ``python -m bench NAME [NAME ...]`` runs the named ones."""
+``main()``; ``python -m bench NAME [NAME ...]`` runs the named ones; ``python -m bench NAME
+--option ...`` passes the options to that one benchmark's ``main(argv)``. The exit status is 1
+when a benchmark's ``main`` returned a non-zero status (a failed check), else 0."""
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 import time
@@ -20,7 +23,11 @@ def discover() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     available = discover()
-    names = argv or available
+    split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    names, options = argv[:split] or available, argv[split:]
+    if options and len(names) != 1:
+        print("options go to one benchmark: python -m bench NAME --option ...", file=sys.stderr)
+        return 2
     unknown = [n for n in names if n not in available]
     if unknown:
         print(
@@ -28,16 +35,24 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    status = 0
     for name in names:
         module = importlib.import_module(f"{__package__ or 'bench'}.{name}")
         run = getattr(module, "main", None)
         if run is None:
             continue
+        takes_argv = bool(inspect.signature(run).parameters)
+        if options and not takes_argv:
+            print(f"bench.{name} takes no options", file=sys.stderr)
+            return 2
         print(f"== bench.{name} ==", flush=True)
         t = time.perf_counter()
-        run()
-        print(f"== bench.{name}: {time.perf_counter() - t:.1f} s ==\n", flush=True)
-    return 0
+        result = run(options) if takes_argv else run()
+        if isinstance(result, int) and result:
+            status = 1
+        outcome = f", FAILED (status {result})" if isinstance(result, int) and result else ""
+        print(f"== bench.{name}: {time.perf_counter() - t:.1f} s{outcome} ==\n", flush=True)
+    return status
 
 
 if __name__ == "__main__":

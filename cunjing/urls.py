@@ -9,6 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("org/", include("cunjing.org.urls")),
+    path("fieldwork/", include("cunjing.fieldwork.urls")),
+    path("stats/", include("cunjing.stats.urls")),
     path("m/", include("cunjing.workspace.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

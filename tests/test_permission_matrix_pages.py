@@ -18,9 +18,13 @@ public: browsers fetch the manifest without cookies, and neither holds anything 
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from cunjing.fieldwork import services as fieldwork
 from cunjing.org.models import Beat
 from tests.conftest import PERSONAS
 
@@ -42,6 +46,21 @@ beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
 beat_end     403  404  404  403  403  302  302  403  302  403  403  302
 coverage     200  200  200  200  200  200  200  200  200  200  403  302
 audit        403  403  403  403  403  403  403  403  403  403  200  302
+fw_list      200  200  200  200  200  200  200  200  200  200  403  302
+fw_new       200  200  200  403  200  200  403  403  403  403  403  302
+fw_new_prev  200  200  200  200  200  200  403  403  403  403  403  302
+fw_own       200  404  404  200  200  200  200  200  200  200  403  302
+fw_oth       404  404  200  404  404  404  200  200  200  200  403  302
+fw_none      404  404  404  404  404  404  404  404  404  404  403  302
+log_mine     200  200  200  302  302  302  302  302  302  302  403  302
+log_list     200  200  200  200  200  200  200  200  200  200  403  302
+log_own      200  404  404  404  200  200  200  200  200  200  403  302
+log_oth      404  404  200  404  404  404  200  200  200  200  403  302
+sup_log      403  404  404  404  302  302  302  302  403  403  403  302
+rep_list     200  200  200  200  200  200  200  200  200  200  403  302
+rep_write    200  200  200  403  403  403  403  403  403  403  403  302
+rep_own      200  404  404  404  200  200  200  200  200  200  403  302
+results      200  200  200  200  200  200  200  200  200  200  403  302
 ws_today     200  200  200  200  200  200  403  403  403  403  403  302
 ws_visit     200  200  200  403  200  200  403  403  403  403  403  302
 ws_prevent   200  200  200  200  200  200  403  403  403  403  403  302
@@ -119,6 +138,45 @@ def _request(client, county, page: str):
             return get("org:coverage")
         case "audit":
             return get("dashboard:audit")
+        case "fw_list":
+            return get("fieldwork:record_list", "visits")
+        case "fw_new":
+            return get("fieldwork:record_new", "visits")
+        case "fw_new_prev":
+            return get("fieldwork:record_new", "prevention")
+        case "fw_own" | "fw_oth":
+            visit = _visit(county, "own" if page == "fw_own" else "other")
+            return get("fieldwork:record_detail", "visits", visit.pk)
+        case "fw_none":
+            return get("fieldwork:record_detail", "visits", 10**9)
+        case "log_mine":
+            return get("fieldwork:worklog_mine")
+        case "log_list":
+            return get("fieldwork:worklog_list")
+        case "log_own" | "log_oth":
+            log = _log(county, "beat" if page == "log_own" else "other")
+            return get("fieldwork:worklog_detail", log.pk)
+        case "sup_log":
+            log = _log(county, "beat")
+            return client.post(
+                reverse("fieldwork:supervise", args=["worklog", log.pk]),
+                {"verdict": "satisfactory", "comment": "好"},
+            )
+        case "rep_list":
+            return get("fieldwork:report_list")
+        case "rep_write":
+            return get("fieldwork:report_edit")
+        case "rep_own":
+            report, _ = fieldwork.report_upsert(
+                actor=county.user("beat"),
+                kind="analysis",
+                period_start=dt.date(2014, 10, 6),
+                situation="平稳",
+                client_uuid=uuid.uuid4(),
+            )
+            return get("fieldwork:report_detail", report.pk)
+        case "results":
+            return get("stats:results")
         case "ws_today":
             return get("workspace:today")
         case "ws_visit" | "ws_prevent" | "ws_worklog" | "ws_nokind":
@@ -129,6 +187,25 @@ def _request(client, county, page: str):
         case "ws_manifest":
             return get("workspace:manifest")
     raise AssertionError(page)
+
+
+def _visit(county, area: str):
+    persona = "beat" if area == "own" else "other"
+    return fieldwork.visit_create(
+        actor=county.user(persona),
+        area=county.areas[area],
+        occurred_on=dt.date(2014, 10, 8),
+        client_uuid=uuid.uuid4(),
+        household="李家",
+        purpose="routine",
+    )
+
+
+def _log(county, persona: str):
+    log, _ = fieldwork.worklog_upsert(
+        actor=county.user(persona), day=dt.date(2014, 10, 8), text="日志", client_uuid=uuid.uuid4()
+    )
+    return log
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -143,5 +220,9 @@ def test_page_access(db, client, county, persona, page):
         login_url = reverse("accounts:login")
         if persona == "anonymous":
             assert response["Location"].startswith(login_url)
+        elif page == "log_mine":
+            assert response["Location"] == reverse("fieldwork:worklog_list")
+        elif page == "sup_log":
+            assert response["Location"].startswith("/fieldwork/worklogs/")
         else:
             assert response["Location"] == reverse("org:area_detail", args=[county.areas["own"].pk])

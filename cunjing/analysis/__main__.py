@@ -47,9 +47,18 @@ def _cell(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    methods = "\n".join(
+        f"  {name:<12} {m.description}{' (default)' if name == DEFAULT else ''}"
+        for name, m in all_methods().items()
+    )
     parser = argparse.ArgumentParser(
         prog="python -m cunjing.analysis",
         description="Hotspot forecasting: rolling-origin evaluation and weekly forecasts.",
+        epilog=f"methods:\n{methods}\n\n"
+        f"The default ({DEFAULT}) tunes its half-life, smoothing and near-repeat weight on the\n"
+        "weeks before each forecast (rolling validation over up to 104 weeks, re-tuned every\n"
+        "13 weeks); it never reads the forecast week.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -164,3 +164,134 @@ def planted(
     lat, lon = Projection(lat0, lon0).inverse(x, y)
     order = np.argsort(day, kind="stable")
     return Events.from_arrays(day[order], lat[order], lon[order])
+
+
+# variant: (micro-place drift sd, drift time scale in weeks, hotspot births per year,
+#           branching ratio, mean trigger delay in days, trigger distance in metres)
+CITY_VARIANTS = {
+    "stable": (0.15, 156.0, 2.0, 0.10, 7.0, 120.0),
+    "drifting": (0.45, 52.0, 12.0, 0.12, 7.0, 120.0),
+    "bursty": (0.20, 104.0, 4.0, 0.35, 4.0, 100.0),
+    "shift": (0.15, 156.0, 2.0, 0.10, 7.0, 120.0),  # stable, plus a regime shift (see city())
+}
+
+
+def city(
+    *,
+    seed: int = 0,
+    variant: str = "stable",
+    years: float = 4.0,
+    events_per_year: float = 30_000,
+    start: dt.date = dt.date(2020, 1, 6),
+    lat0: float = 34.75,
+    lon0: float = 113.65,
+    extent_m: float = 14_000.0,
+    lattice_m: float = 120.0,
+    micro_sd: float = 1.3,
+    season: float = 0.2,
+    shift_at: float = 0.7,
+) -> Events:
+    """Events shaped like a city's public crime records, snapped to street intersections.
+
+    Every intersection of an irregular street lattice (a quarter of it vacant: parks, water,
+    fields) is a micro-place with its own rate: a neighbourhood surface (lognormal-weighted broad
+    blobs) times a heavy-tailed lognormal micro-place factor (sd ``micro_sd``), so a few per cent
+    of the intersections carry half the events. Each place's log-rate drifts as an
+    Ornstein–Uhlenbeck process (the variant's sd and time scale); new hotspots are born and fade
+    (births per year, each lasting about a year); a yearly seasonal swing of ``season``; near-
+    repeat follow-ups (a branching process with the variant's ratio, delay and distance), snapped
+    to the nearest intersection. Dates have day resolution; there is one type, ``"crime"``.
+    ``variant`` is one of ``CITY_VARIANTS``; "shift" adds an abrupt regime change (as in spring
+    2020) at ``shift_at`` of the span: every place's rate is multiplied, for good, by a factor
+    from a broad random field (whole districts up or down) times a per-place one."""
+    drift_sd, drift_weeks, births, alpha, delay, spread = CITY_VARIANTS[variant]
+    rng = np.random.default_rng(seed)
+    half = extent_m / 2
+    base = np.arange(-half, half + lattice_m, lattice_m)
+    xs = np.sort(base + rng.uniform(-0.3, 0.3, base.size) * lattice_m)
+    ys = np.sort(base + rng.uniform(-0.3, 0.3, base.size) * lattice_m)
+    px, py = (a.ravel() for a in np.meshgrid(xs, ys))
+    n_blobs = 30
+    bxy = rng.uniform(-0.85 * half, 0.85 * half, size=(n_blobs, 2))
+    bsd = rng.uniform(500, 2000, n_blobs)
+    bw = rng.lognormal(0, 0.8, n_blobs)
+    hood = np.zeros(px.size)
+    for (bx, by), s, w in zip(bxy, bsd, bw, strict=True):
+        hood += w * np.exp(-((px - bx) ** 2 + (py - by) ** 2) / (2 * s * s))
+    # vacant land: a smooth random field thresholded at its 25th percentile
+    vac = np.zeros(px.size)
+    for _ in range(20):
+        cx, cy = rng.uniform(-half, half, 2)
+        s = rng.uniform(400, 1500)
+        vac += rng.normal() * np.exp(-((px - cx) ** 2 + (py - cy) ** 2) / (2 * s * s))
+    live = vac > np.percentile(vac, 25)
+    px, py, hood = px[live], py[live], hood[live]
+    n_places = px.size
+    log_rate = np.log(hood + 0.05 * hood.mean()) + rng.normal(0, micro_sd, n_places)
+    n_weeks = round(years * 365.25 / 7)
+    # OU drift per place, weekly steps, started from its stationary distribution
+    phi = math.exp(-1.0 / drift_weeks)
+    step_sd = drift_sd * math.sqrt(1 - phi * phi)
+    drift = rng.normal(0, drift_sd, n_places)
+    # hotspot births: a place jumps by a large factor for a lifetime, then fades
+    n_births = rng.poisson(births * years)
+    b_place = rng.integers(0, n_places, n_births)
+    b_week = rng.integers(0, n_weeks, n_births)
+    b_life = rng.exponential(52.0, n_births) + 8
+    b_gain = rng.uniform(1.0, 3.0, n_births)  # log factor
+    rate = np.exp(log_rate)
+    scale = None
+    week_counts = []
+    t_weeks = np.arange(n_weeks)
+    seasonal = 1 + season * np.sin(2 * math.pi * t_weeks * 7 / 365.25 + rng.uniform(0, 6.3))
+    alive = np.zeros(n_places)
+    jump = np.zeros(n_places)
+    if variant == "shift":
+        for _ in range(12):
+            cx, cy = rng.uniform(-half, half, 2)
+            s = rng.uniform(1000, 3000)
+            jump += rng.normal() * np.exp(-((px - cx) ** 2 + (py - cy) ** 2) / (2 * s * s))
+        jump = 0.6 * jump / jump.std() + rng.normal(0, 0.4, n_places)
+    shift_week = round(shift_at * n_weeks)
+    for w in range(n_weeks):
+        drift = phi * drift + rng.normal(0, step_sd, n_places)
+        alive[:] = 0
+        on = (b_week <= w) & (w < b_week + b_life)
+        np.add.at(alive, b_place[on], b_gain[on])
+        lam = rate * np.exp(drift + alive + (jump if w >= shift_week else 0.0))
+        if scale is None:
+            scale = events_per_year * (1 - alpha) * 7 / 365.25 / lam.sum()
+        week_counts.append(rng.poisson(lam * scale * seasonal[w]))
+    counts = np.asarray(week_counts)  # (weeks, places)
+    wk, place = np.nonzero(counts)
+    reps = counts[wk, place]
+    wk, place = np.repeat(wk, reps), np.repeat(place, reps)
+    day = wk * 7 + rng.integers(0, 7, wk.size)
+    x, y = px[place], py[place]
+    n_days = n_weeks * 7
+    all_day, all_x, all_y = [day], [x], [y]
+    gen_day, gen_x, gen_y = day, x, y
+    while gen_day.size:
+        kids = rng.poisson(alpha, gen_day.size)
+        par = np.repeat(np.arange(gen_day.size), kids)
+        if par.size == 0:
+            break
+        gen_day = gen_day[par] + np.floor(rng.exponential(delay, par.size)).astype(np.int64)
+        gen_x = gen_x[par] + rng.normal(0, spread, par.size)
+        gen_y = gen_y[par] + rng.normal(0, spread, par.size)
+        keep = gen_day < n_days
+        gen_day, gen_x, gen_y = gen_day[keep], gen_x[keep], gen_y[keep]
+        all_day.append(gen_day)
+        all_x.append(gen_x)
+        all_y.append(gen_y)
+    day = np.concatenate(all_day)
+    x = _snap(np.clip(np.concatenate(all_x), -half, half), xs)
+    y = _snap(np.clip(np.concatenate(all_y), -half, half), ys)
+    order = np.argsort(day, kind="stable")
+    lat, lon = Projection(lat0, lon0).inverse(x[order], y[order])
+    return Events.from_arrays(
+        date_to_day(start) + day[order],
+        np.round(lat, 6),
+        np.round(lon, 6),
+        np.full(day.size, "crime", dtype=object),
+    )

@@ -47,8 +47,13 @@ from cunjing.fieldwork.schemas import (
     PreventionIn,
     PreventionOut,
     RecordFilter,
+    ReportFilter,
+    ReportIn,
+    ReportOut,
     ServiceIn,
     ServiceOut,
+    SupervisionCreated,
+    SupervisionIn,
     VisitIn,
     VisitOut,
     VolunteerIn,
@@ -253,3 +258,91 @@ def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
     )
     rows, cursor = selectors.page(qs, filters.limit)
     return {"items": [_present_log(r, user) for r in rows], "next": cursor}
+
+
+def _present_report(report, viewer) -> dict:
+    return ReportOut.model_validate(
+        {
+            "id": report.pk,
+            "officer": {"id": report.officer_id, "name": report.officer.name},
+            "unit": {"id": report.unit_id, "name": report.unit.name},
+            "kind": report.kind,
+            "period_start": report.period_start,
+            "period_end": report.period_end,
+            "situation": report.situation,
+            "problems": report.problems,
+            "measures": report.measures,
+            "client_uuid": str(report.client_uuid),
+            "created_at": report.created_at,
+            "updated_at": report.updated_at,
+        }
+    ).model_dump(mode="json")
+
+
+@router.post(
+    "/reports",
+    response={200: ReportOut, 201: ReportOut, **ERRORS_WRITE},
+    summary="Write your weekly analysis or monthly summary",
+    operation_id="fieldwork_reports_upsert",
+)
+def report_upsert(request: HttpRequest, payload: ReportIn):
+    """Beat officers only (四有: 分析、总结): the first write of a period creates the report
+    (201), later writes replace it (200) until a leader has supervised it."""
+    user = require(request, Capability.VIEW_ORG)
+
+    def write(key):
+        report, created = services.report_upsert(
+            actor=user,
+            client_uuid=key,
+            **payload.model_dump(exclude={"client_uuid"}),
+        )
+        report = selectors.report_get(user, report.pk)
+        return (201 if created else 200), _present_report(report, user)
+
+    return _keyed(request, payload, "fieldwork.reports", user, write)
+
+
+@router.get(
+    "/reports",
+    response={200: page_of(ReportOut), **ERRORS_READ},
+    summary="List the weekly analyses and monthly summaries you may see",
+    operation_id="fieldwork_reports_list",
+)
+def report_list(request: HttpRequest, filters: Query[ReportFilter]):
+    user = require(request, Capability.VIEW_ORG)
+    qs = selectors.report_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
+    rows, cursor = selectors.page(qs, filters.limit)
+    return {"items": [_present_report(r, user) for r in rows], "next": cursor}
+
+
+@router.post(
+    "/supervisions",
+    response={201: SupervisionCreated, **ERRORS_WRITE},
+    summary="Supervise a work log or a report",
+    operation_id="fieldwork_supervisions_create",
+)
+def supervision_create(request: HttpRequest, payload: SupervisionIn):
+    """Office and station leaders, the commander and inspectors (督导): a verdict and a comment
+    on a beat officer's work log or report within their jurisdiction."""
+    user = require(request, Capability.VIEW_ORG)
+    supervision = services.supervise(
+        actor=user,
+        worklog_id=payload.worklog,
+        report_id=payload.report,
+        verdict=payload.verdict,
+        comment=payload.comment,
+    )
+    return Status(
+        201,
+        SupervisionCreated.model_validate(
+            {
+                "id": supervision.pk,
+                "verdict": supervision.verdict,
+                "comment": supervision.comment,
+                "supervised_by": user.full_name or user.username,
+                "created_at": supervision.created_at,
+                "worklog": supervision.worklog_id,
+                "report": supervision.report_id,
+            }
+        ).model_dump(mode="json"),
+    )

@@ -412,3 +412,175 @@ class WorkLog(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.officer_id} {self.day}"
+
+
+# --- Weekly analysis, monthly summary, supervision (四有: 分析、督导、总结) ----------------------
+
+
+class ReportKind(models.TextChoices):
+    ANALYSIS = "analysis", _("Weekly analysis")
+    SUMMARY = "summary", _("Monthly summary")
+
+
+class OfficerReport(TenantModel):
+    """The beat officer's weekly analysis (分析: the week's situation in their areas, problems
+    seen, measures for next week) or monthly summary (总结: what was done, problems, plans).
+    One per officer, kind and period; ``period_start`` is the Monday of the week or the first
+    day of the month."""
+
+    scope_unit_field = "unit"
+
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("officer"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    period_start = models.DateField(_("period"), validators=[validate_record_day])
+    situation = models.TextField(_("situation"), max_length=5000)
+    problems = models.TextField(_("problems"), max_length=5000, blank=True)
+    measures = models.TextField(_("measures and plans"), max_length=5000, blank=True)
+    client_uuid = models.UUIDField(_("client UUID"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("officer report")
+        verbose_name_plural = _("officer reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "officer", "kind", "period_start"],
+                name="report_bureau_officer_period_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["bureau", "recorded_by", "client_uuid"], name="report_bureau_client_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReportKind.values), name="report_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "unit", "period_start"], name="report_unit_period"),
+            models.Index(
+                fields=["bureau", "officer", "kind", "period_start"], name="report_officer_kind"
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        start = self.period_start
+        if start is None:
+            return
+        if self.kind == ReportKind.ANALYSIS and start.weekday() != 0:
+            raise ValidationError(
+                {"period_start": _("A weekly analysis starts on a Monday.")}, code="not_monday"
+            )
+        if self.kind == ReportKind.SUMMARY and start.day != 1:
+            raise ValidationError(
+                {"period_start": _("A monthly summary starts on the first day of a month.")},
+                code="not_first",
+            )
+
+    @property
+    def period_end(self) -> dt.date:
+        if self.kind == ReportKind.ANALYSIS:
+            return self.period_start + dt.timedelta(days=6)
+        following = (self.period_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start}"
+
+
+class Verdict(models.TextChoices):
+    SATISFACTORY = "satisfactory", _("Satisfactory")
+    NEEDS_IMPROVEMENT = "needs_improvement", _("Needs improvement")
+
+
+class Supervision(TenantModel):
+    """A leader's supervision (督导) of a beat officer's work log or report: a verdict and a
+    comment the officer reads. Exactly one of ``worklog`` / ``report`` is set."""
+
+    scope_unit_field = "unit"
+
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("officer"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    worklog = models.ForeignKey(
+        WorkLog,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervisions",
+        verbose_name=_("work log"),
+    )
+    report = models.ForeignKey(
+        OfficerReport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervisions",
+        verbose_name=_("report"),
+    )
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    comment = models.TextField(_("comment"), max_length=2000)
+    supervised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("supervised by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(worklog__isnull=False) & Q(report__isnull=True))
+                | (Q(worklog__isnull=True) & Q(report__isnull=False)),
+                name="supervision_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=Verdict.values), name="supervision_verdict_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "unit", "created_at"], name="supervision_unit_time"),
+            models.Index(fields=["bureau", "officer", "created_at"], name="supervision_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} {self.created_at:%Y-%m-%d}"

@@ -14,8 +14,10 @@ from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, QueryDate, Te
 from cunjing.fieldwork.models import (
     HardshipKind,
     PreventionKind,
+    ReportKind,
     ServiceKind,
     VenueKind,
+    Verdict,
     VisitPurpose,
 )
 
@@ -102,6 +104,24 @@ class WorkLogIn(InputSchema):
     client_uuid: Text | None = Field(None, max_length=45)
 
 
+class ReportIn(InputSchema):
+    kind: ReportKind
+    period_start: dt.date = Field(
+        description="Monday of the week (analysis) or first day of the month (summary)."
+    )
+    situation: Text = Field(min_length=1, max_length=5000)
+    problems: Text = Field("", max_length=5000)
+    measures: Text = Field("", max_length=5000)
+    client_uuid: Text | None = Field(None, max_length=45)
+
+
+class SupervisionIn(InputSchema):
+    worklog: BodyId | None = Field(None, description="The work log supervised.")
+    report: BodyId | None = Field(None, description="Or the report supervised.")
+    verdict: Verdict
+    comment: Text = Field(min_length=1, max_length=2000)
+
+
 # --- Filters -------------------------------------------------------------------------------------
 
 
@@ -115,6 +135,23 @@ class RecordFilter(Schema):
     )
     date_to: Annotated[QueryDate | None, EmptyAsNone] = Field(
         None, description="Until this date (inclusive)."
+    )
+    before: Annotated[Text | None, EmptyAsNone] = Field(
+        None, max_length=40, description="The `next` cursor of the previous page."
+    )
+    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
+
+
+class ReportFilter(Schema):
+    kind: Annotated[ReportKind | None, EmptyAsNone] = None
+    unit: Annotated[Id | None, EmptyAsNone] = Field(
+        None, description="Only reports of officers of this unit or a unit below it."
+    )
+    date_from: Annotated[QueryDate | None, EmptyAsNone] = Field(
+        None, description="Periods starting from this date."
+    )
+    date_to: Annotated[QueryDate | None, EmptyAsNone] = Field(
+        None, description="Periods starting until this date."
     )
     before: Annotated[Text | None, EmptyAsNone] = Field(
         None, max_length=40, description="The `next` cursor of the previous page."
@@ -204,6 +241,34 @@ class WorkLogOut(Schema):
     client_uuid: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class SupervisionOut(Schema):
+    id: int
+    verdict: Verdict
+    comment: str
+    supervised_by: str
+    created_at: dt.datetime
+
+
+class ReportOut(Schema):
+    id: int
+    officer: RefOut
+    unit: RefOut
+    kind: ReportKind
+    period_start: dt.date
+    period_end: dt.date
+    situation: str
+    problems: str
+    measures: str
+    client_uuid: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SupervisionCreated(SupervisionOut):
+    worklog: int | None
+    report: int | None
 
 
 def page_of(item):

@@ -16,7 +16,18 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cunjing.core.roles import Role
-from cunjing.fieldwork.models import WorkLog
+from cunjing.fieldwork.models import (
+    Assistance,
+    FloatingResident,
+    HouseholdVisit,
+    OfficerReport,
+    OutreachEvent,
+    PreventionActivity,
+    Service,
+    Supervision,
+    Volunteer,
+    WorkLog,
+)
 from cunjing.org.models import Area, Unit
 
 
@@ -54,9 +65,8 @@ def record_list(
     must be visible to the user (``DoesNotExist`` otherwise); ``unit`` means its subtree."""
     day = "day" if model is WorkLog else "occurred_on"
     qs = model.objects.visible_to(user)
-    if model is WorkLog and getattr(user, "role", "") == Role.AIDE:
-        # The work log is the officer's own record for their leaders, not the aides'.
-        qs = qs.none()
+    if model is WorkLog:
+        qs = _own_logs(user, qs)
     if area is not None:
         if model is WorkLog:
             raise ValidationError({"area": [_("Work logs are not kept per area.")]})
@@ -84,5 +94,100 @@ def page(qs: QuerySet, limit: int) -> tuple[list, str | None]:
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    day = last.day if isinstance(last, WorkLog) else last.occurred_on
+    if isinstance(last, WorkLog):
+        day = last.day
+    elif isinstance(last, OfficerReport):
+        day = last.period_start
+    else:
+        day = last.occurred_on
     return rows, str(Cursor(day, last.pk))
+
+
+def _own_logs(user, qs: QuerySet) -> QuerySet:
+    """Work logs, reports and supervisions are the officer's own record for their leaders: a
+    beat officer sees only their own, an aide none."""
+    role = getattr(user, "role", "")
+    if role == Role.AIDE:
+        return qs.none()
+    if role == Role.BEAT_OFFICER:
+        return qs.filter(officer_id=user.officer_id or -1)
+    return qs
+
+
+RECORD_MODELS = (
+    HouseholdVisit,
+    FloatingResident,
+    Service,
+    Assistance,
+    OutreachEvent,
+    Volunteer,
+    PreventionActivity,
+)
+
+
+def day_records(user, *, officer_id: int, day: dt.date) -> list[tuple[type, list]]:
+    """What ``officer_id`` recorded on ``day`` that ``user`` may see, per kind (the work log's
+    automatic list): one query per kind."""
+    out = []
+    for model in RECORD_MODELS:
+        rows = list(
+            model.objects.visible_to(user)
+            .filter(officer_id=officer_id, occurred_on=day)
+            .select_related("area")
+            .order_by("id")[:200]
+        )
+        out.append((model, rows))
+    return out
+
+
+def worklog_get(user, pk: int) -> WorkLog:
+    return (
+        _own_logs(user, WorkLog.objects.visible_to(user))
+        .select_related("officer", "unit")
+        .get(pk=pk)
+    )
+
+
+def report_list(
+    user,
+    *,
+    kind: str | None = None,
+    unit: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    before: str | None = None,
+) -> QuerySet:
+    """Weekly analyses and monthly summaries ``user`` may see, newest period first."""
+    qs = _own_logs(user, OfficerReport.objects.visible_to(user))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unit is not None:
+        found = Unit.objects.visible_to(user).get(pk=unit)
+        qs = qs.filter(unit__bureau_id=found.bureau_id, unit__path__startswith=found.path)
+    if date_from is not None:
+        qs = qs.filter(period_start__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(period_start__lte=date_to)
+    if before:
+        cursor = Cursor.parse(before)
+        qs = qs.filter(
+            Q(period_start__lt=cursor.day) | Q(period_start=cursor.day, id__lt=cursor.id)
+        )
+    return qs.select_related("officer", "unit").order_by("-period_start", "-id")
+
+
+def report_get(user, pk: int) -> OfficerReport:
+    return (
+        _own_logs(user, OfficerReport.objects.visible_to(user))
+        .select_related("officer", "unit")
+        .get(pk=pk)
+    )
+
+
+def supervisions_of(user, *, worklog: WorkLog | None = None, report: OfficerReport | None = None):
+    qs = _own_logs(user, Supervision.objects.visible_to(user))
+    if worklog is not None:
+        qs = qs.filter(worklog=worklog)
+    if report is not None:
+        qs = qs.filter(report=report)
+    return qs.select_related("supervised_by").order_by("created_at", "id")

@@ -35,9 +35,12 @@ from cunjing.fieldwork.models import (
     FieldRecord,
     FloatingResident,
     HouseholdVisit,
+    OfficerReport,
     OutreachEvent,
     PreventionActivity,
+    ReportKind,
     Service,
+    Supervision,
     Volunteer,
     WorkLog,
 )
@@ -47,6 +50,10 @@ from cunjing.stats.services import figures_add
 # Who may write field records; aides only the kinds in AIDE_KINDS.
 RECORDER_ROLES = frozenset({Role.BEAT_OFFICER, Role.OFFICE_LEADER, Role.STATION_LEADER})
 AIDE_KINDS = frozenset({PreventionActivity})
+# Who supervises beat officers' logs and reports (督导).
+SUPERVISOR_ROLES = frozenset(
+    {Role.OFFICE_LEADER, Role.STATION_LEADER, Role.COMMANDER, Role.INSPECTOR}
+)
 
 # Personal data kept out of the audit trail in clear.
 _MASKED_IN_AUDIT = {"id_number": mask_id_number, "phone": mask_phone}
@@ -362,8 +369,7 @@ def worklog_upsert(
 ) -> tuple[WorkLog, bool]:
     """Write the beat officer's own log of ``day``: created the first time, its text replaced
     afterwards. Returns ``(log, created)``. Beat officers only."""
-    if getattr(actor, "role", "") != Role.BEAT_OFFICER or not actor.officer_id:
-        raise PermissionDenied(_("Only beat officers keep a work log."))
+    _officer_only(actor)
     log = (
         WorkLog.objects.select_for_update()
         .filter(bureau_id=actor.bureau_id, officer_id=actor.officer_id, day=day)
@@ -397,3 +403,113 @@ def worklog_upsert(
         actor=actor, action="fieldwork.worklog.update", instance=log, before=old, after=new
     )
     return log, False
+
+
+def _officer_only(actor) -> None:
+    if getattr(actor, "role", "") != Role.BEAT_OFFICER or not actor.officer_id:
+        raise PermissionDenied(_("Only beat officers keep work logs and reports."))
+
+
+@transaction.atomic
+def report_upsert(
+    *,
+    actor,
+    kind: str,
+    period_start: dt.date,
+    situation: str,
+    problems: str = "",
+    measures: str = "",
+    client_uuid: uuid.UUID,
+) -> tuple[OfficerReport, bool]:
+    """Write the beat officer's weekly analysis or monthly summary of a period: created the
+    first time, rewritten afterwards (until a leader has supervised it). Returns
+    ``(report, created)``."""
+    _officer_only(actor)
+    if kind not in ReportKind.values:
+        raise ValidationError({"kind": [_("Select a valid choice.")]})
+    report = (
+        OfficerReport.objects.select_for_update()
+        .filter(
+            bureau_id=actor.bureau_id,
+            officer_id=actor.officer_id,
+            kind=kind,
+            period_start=period_start,
+        )
+        .first()
+    )
+    fields = {"situation": situation, "problems": problems, "measures": measures}
+    if report is None:
+        report = OfficerReport(
+            bureau_id=actor.bureau_id,
+            officer_id=actor.officer_id,
+            unit_id=actor.unit_id,
+            kind=kind,
+            period_start=period_start,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+            **fields,
+        )
+        report.full_clean()
+        report.save()
+        audit.record(
+            actor=actor, action="fieldwork.report.create", instance=report, after=_snapshot(report)
+        )
+        return report, True
+    if report.supervisions.exists():
+        raise ValidationError(
+            {"period_start": [_("This report has been supervised and can no longer change.")]}
+        )
+    before = audit.snapshot(report)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.client_uuid = client_uuid
+    report.updated_at = timezone.now()
+    report.full_clean()
+    report.save()
+    old, new = audit.changed(before, audit.snapshot(report))
+    audit.record(
+        actor=actor, action="fieldwork.report.update", instance=report, before=old, after=new
+    )
+    return report, False
+
+
+@transaction.atomic
+def supervise(
+    *,
+    actor,
+    worklog_id: int | None = None,
+    report_id: int | None = None,
+    verdict: str,
+    comment: str,
+) -> Supervision:
+    """A leader's supervision (督导) of a work log or a report in their jurisdiction. The target
+    is fetched through the actor's scope: out of scope answers 404 like a missing one."""
+    if (worklog_id is None) == (report_id is None):
+        raise ValidationError({"target": [_("Choose a work log or a report.")]})
+    from cunjing.fieldwork import selectors  # reads go through the one scoping rule
+
+    if worklog_id is not None:
+        target = selectors.worklog_get(actor, worklog_id)
+    else:
+        target = selectors.report_get(actor, report_id)
+    if getattr(actor, "role", "") not in SUPERVISOR_ROLES:
+        raise PermissionDenied(_("You do not have permission to do this."))
+    supervision = Supervision(
+        bureau_id=target.bureau_id,
+        officer_id=target.officer_id,
+        unit_id=target.unit_id,
+        worklog=target if worklog_id is not None else None,
+        report=target if report_id is not None else None,
+        verdict=verdict,
+        comment=(comment or "").strip(),
+        supervised_by=actor,
+    )
+    supervision.full_clean()
+    supervision.save()
+    audit.record(
+        actor=actor,
+        action="fieldwork.supervision.create",
+        instance=supervision,
+        after=audit.snapshot(supervision),
+    )
+    return supervision

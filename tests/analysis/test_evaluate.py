@@ -11,7 +11,14 @@ from cunjing.analysis import synthetic
 from cunjing.analysis.evaluate import LEVEL_KEYS, build_cube, burn_in_mask, evaluate
 from cunjing.analysis.events import Events, date_to_day
 from cunjing.analysis.grid import Projection, make_grid
-from cunjing.analysis.methods import DEFAULT, Blend, Method, all_methods
+from cunjing.analysis.methods import (
+    DEFAULT,
+    Blend,
+    Method,
+    all_methods,
+    expected_hits,
+    expected_hits_rows,
+)
 
 START = dt.date(2022, 1, 3)
 
@@ -129,8 +136,7 @@ def test_blend_tunes_on_training_weeks_and_beats_the_baselines():
     res = evaluate(cube, mask, methods, 40)
     blend = methods[DEFAULT]
     assert isinstance(blend, Blend) and len(blend._cache) >= 3  # it re-tuned every 13 weeks
-    grid = {(h, s, b) for h in blend.halflives for s in blend.sigmas for b in blend.betas}
-    assert set(blend._cache.values()) <= grid
+    assert set(blend._cache.values()) <= set(blend.candidates())
     hr = {n: r.pooled(res.area)["hit_rate"]["0.05"] for n, r in res.results.items()}
     for name, value in hr.items():
         if name != DEFAULT:
@@ -169,3 +175,84 @@ def test_pei_star_at_most_one_and_hit_rate_monotone(seed, n, spread):
         if vals[0] is not None:
             assert vals == sorted(vals)
             assert all(p["pei_star"][k] <= 1 + 1e-9 for k in LEVEL_KEYS)
+
+
+def test_default_beats_allhist_and_year52w_on_a_realistic_city():
+    """Intersection-snapped city records with drifting micro-places and near-repeat: the
+    self-tuned default beats the two strong baselines in pooled hit rate at 5 % by a margin
+    (it wins on each of the seeds 0-5 of this configuration; seed 3 is checked here)."""
+    start0 = dt.date(2020, 1, 6)
+    ev = synthetic.city(
+        seed=3, variant="drifting", years=3.0, events_per_year=20_000, extent_m=10_000, start=start0
+    )
+    _, cube, mask = _setup(ev, start0 + dt.timedelta(weeks=116), 40)
+    methods = {k: v for k, v in all_methods().items() if k in (DEFAULT, "allhist", "year52w")}
+    res = evaluate(cube, mask, methods, 40)
+    hr = {n: r.pooled(res.area)["hit_rate"]["0.05"] for n, r in res.results.items()}
+    assert hr[DEFAULT] > hr["allhist"] + 0.005, hr
+    assert hr[DEFAULT] > hr["year52w"] + 0.0015, hr
+    assert res.wilcoxon()["allhist"]["p_value"] < 0.01
+
+
+def test_tuning_reads_no_week_from_the_epoch_on():
+    """The tuner scores validation weeks strictly before its tuning epoch (itself no later than
+    the forecast week), and its choice is the same whether or not the forecast week and
+    everything after it exist — even when those weeks are replaced by a pattern that would
+    favour other parameters (all events on the last week's busiest cells)."""
+    ev = synthetic.city(seed=5, variant="bursty", years=2.5, events_per_year=6_000, extent_m=6_000)
+    start = dt.date(2020, 1, 6) + dt.timedelta(weeks=100)
+    s = date_to_day(start)
+    grid, full, mask = _setup(ev, start, 30)
+    seen: list[tuple[int, int]] = []
+
+    class Spy(Blend):
+        def _score_weeks(self, history, weeks):
+            seen.append((history.n_weeks - (history.day0 // 7) % self.epoch_weeks, max(weeks)))
+            return super()._score_weeks(history, weeks)
+
+    spy = Spy()
+    for k in range(30):
+        spy.parameters(full.history(k, mask))  # tuned at each epoch, week by week
+    for k in (0, 5, 12, 13, 29):
+        history = full.history(k, mask)
+        chosen = spy.parameters(history)
+        assert chosen in spy.candidates()
+        cut = ev.select(ev.day < s + 7 * k)
+        # adversarial future: the forecast week onwards piles onto a few cells
+        rng = np.random.default_rng(k)
+        late = ev.select(ev.day >= s + 7 * k)
+        far = Events.from_arrays(
+            late.day,
+            np.full(len(late), ev.lat[0]) + rng.integers(0, 3, len(late)) * 0.002,
+            np.full(len(late), ev.lon[0]),
+            late.type,
+        )
+        for variant in (
+            cut,
+            Events.from_arrays(
+                np.concatenate([cut.day, far.day]),
+                np.concatenate([cut.lat, far.lat]),
+                np.concatenate([cut.lon, far.lon]),
+                np.concatenate([cut.type, far.type]),
+            ),
+        ):
+            part = build_cube(variant, grid, s, 30)
+            fresh = Blend()
+            assert fresh.parameters(part.history(k, mask)) == chosen, k
+            assert np.array_equal(fresh.forecast(part.history(k, mask)), spy.forecast(history)), k
+    assert seen, "the tuner never ran"
+    for epoch_len, last_scored in seen:
+        assert last_scored < epoch_len
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(1, 300), levels=st.integers(1, 4))
+def test_expected_hits_rows_matches_the_one_row_version(seed, m, levels):
+    """The tuner's vectorised scoring equals the per-row rule, ties resolved in expectation
+    (scores drawn from few values, so ties at the threshold are common)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, (6, m)).astype(float)
+    y = rng.poisson(1.0, m).astype(float)
+    ns = sorted({int(n) for n in rng.integers(1, m + 1, levels)})
+    expected = np.array([expected_hits(row, y, ns) for row in scores])
+    assert np.allclose(expected_hits_rows(scores, y, ns), expected)

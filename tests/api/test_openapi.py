@@ -40,6 +40,7 @@ FIELDWORK_KINDS = (
     "volunteers",
     "prevention",
     "worklogs",
+    "reports",
 )
 
 
@@ -58,6 +59,7 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
         "GET /api/stats/totals",
+        "POST /api/fieldwork/supervisions",
         *(
             f"{method} /api/fieldwork/{kind}"
             for method in ("GET", "POST")

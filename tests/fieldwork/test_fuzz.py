@@ -32,7 +32,7 @@ def wsgi_app():
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-@pytest.mark.parametrize("kind", [*MODELS, "worklogs"])
+@pytest.mark.parametrize("kind", [*MODELS, "worklogs", "reports"])
 def test_no_fieldwork_write_answers_5xx(county, wsgi_app, kind, mode):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
     operation = schema[f"/api/fieldwork/{kind}"]["POST"]

@@ -1,0 +1,201 @@
+"""Forms of the field-work pages: they parse input into typed values, nothing more.
+
+The rules (scope, who may record which kind, ID numbers and phones, dates) live in
+``fieldwork.services``; a service's ``ValidationError`` is put back on the form field by field
+with :func:`cunjing.org.forms.add_service_errors`. Each record form carries the submission's
+``client_uuid`` (made when the form is shown), so a form posted twice stores one record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunjing.fieldwork.models import (
+    Assistance,
+    FloatingResident,
+    HouseholdVisit,
+    OutreachEvent,
+    PreventionActivity,
+    ReportKind,
+    Service,
+    Verdict,
+    Volunteer,
+)
+from cunjing.org.forms import TablerBoundField, TablerForm
+from cunjing.org.models import BEAT_AREA_KINDS, Area
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TablerModelForm(forms.ModelForm):
+    bound_field_class = TablerBoundField
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        return obj.name
+
+
+class RecordForm(TablerModelForm):
+    """The fields every record kind shares: area (the user's visible villages and
+    communities), date and the submission's UUID."""
+
+    area = AreaChoiceField(label=_("area"), queryset=Area.objects.none())
+    occurred_on = forms.DateField(label=_("date"), widget=DATE_WIDGET)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("occurred_on", timezone.localdate())
+        kwargs["initial"].setdefault("client_uuid", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        areas = Area.objects.visible_to(user).filter(kind__in=BEAT_AREA_KINDS).order_by("path")
+        self.fields["area"].queryset = areas
+        if "area" not in kwargs["initial"]:
+            only = list(areas[:2])
+            if len(only) == 1:
+                self.initial["area"] = only[0].pk
+
+    def values(self) -> dict:
+        """The cleaned values the service takes (``area`` and ``client_uuid`` included)."""
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+
+def _record_form(model, fields: list[str], widgets: dict | None = None) -> type[RecordForm]:
+    meta = type(
+        "Meta",
+        (),
+        {"model": model, "fields": ["area", "occurred_on", *fields], "widgets": widgets or {}},
+    )
+    return type(f"{model.__name__}Form", (RecordForm,), {"Meta": meta})
+
+
+_TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+VisitForm = _record_form(
+    HouseholdVisit,
+    ["household", "purpose", "notes", "contact_card_given", "follow_up_needed"],
+    {"notes": _TEXTAREA},
+)
+FloatingResidentForm = _record_form(
+    FloatingResident,
+    [
+        "name",
+        "id_number",
+        "phone",
+        "origin",
+        "arrived_on",
+        "residence",
+        "employer",
+        "expected_stay_days",
+        "departed_on",
+    ],
+    {
+        "arrived_on": DATE_WIDGET,
+        "departed_on": DATE_WIDGET,
+        "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
+        "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+    },
+)
+ServiceForm = _record_form(
+    Service,
+    ["kind", "beneficiary", "description", "outcome"],
+    {"description": _TEXTAREA, "outcome": _TEXTAREA},
+)
+AssistanceForm = _record_form(
+    Assistance,
+    ["household", "people", "hardship_kind", "help_given", "next_revisit_on"],
+    {"help_given": _TEXTAREA, "next_revisit_on": DATE_WIDGET},
+)
+OutreachForm = _record_form(OutreachEvent, ["venue_kind", "venue", "topic", "audience_size"])
+VolunteerForm = _record_form(
+    Volunteer,
+    ["name", "phone", "skills"],
+    {"phone": forms.TextInput(attrs={"inputmode": "tel"})},
+)
+PreventionForm = _record_form(
+    PreventionActivity, ["kind", "description", "participants"], {"description": _TEXTAREA}
+)
+
+
+class RecordFilterForm(TablerForm):
+    area = AreaChoiceField(label=_("area"), queryset=Area.objects.none(), required=False)
+    date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("to"), required=False, widget=DATE_WIDGET)
+    before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = (
+            Area.objects.visible_to(user).filter(kind__in=BEAT_AREA_KINDS).order_by("path")
+        )
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        out = {k: data[k] for k in ("date_from", "date_to", "before") if data.get(k)}
+        if data.get("area"):
+            out["area"] = data["area"].pk
+        return out
+
+
+class WorkLogForm(TablerForm):
+    text = forms.CharField(
+        label=_("work log"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class DayForm(TablerForm):
+    day = forms.DateField(label=_("day"), required=False, widget=DATE_WIDGET)
+
+
+class ReportForm(TablerForm):
+    kind = forms.ChoiceField(label=_("kind"), choices=ReportKind.choices)
+    period_start = forms.DateField(
+        label=_("period"),
+        widget=DATE_WIDGET,
+        help_text=_("The Monday of the week, or the first day of the month."),
+    )
+    situation = forms.CharField(
+        label=_("situation"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    problems = forms.CharField(
+        label=_("problems"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    measures = forms.CharField(
+        label=_("measures and plans"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def period_start_for(kind: str, day: dt.date) -> dt.date:
+    """The period of ``kind`` holding ``day``: its Monday, or the first of its month."""
+    if kind == ReportKind.ANALYSIS:
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+class SupervisionForm(TablerForm):
+    verdict = forms.ChoiceField(label=_("verdict"), choices=Verdict.choices)
+    comment = forms.CharField(
+        label=_("comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReportFilterForm(TablerForm):
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=[("", _("All")), *ReportKind.choices], required=False
+    )
+    before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from cunjing.fieldwork import views
+
+app_name = "fieldwork"
+
+urlpatterns = [
+    path("", views.records_home, name="home"),
+    path("records/<slug:kind>/", views.record_list, name="record_list"),
+    path("records/<slug:kind>/new/", views.record_new, name="record_new"),
+    path("records/<slug:kind>/<int:pk>/", views.record_detail, name="record_detail"),
+    path("worklog/", views.worklog_mine, name="worklog_mine"),
+    path("worklogs/", views.worklog_list, name="worklog_list"),
+    path("worklogs/<int:pk>/", views.worklog_detail, name="worklog_detail"),
+    path("reports/", views.report_list, name="report_list"),
+    path("reports/write/", views.report_edit, name="report_edit"),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("supervise/<slug:target>/<int:pk>/", views.supervise, name="supervise"),
+]

@@ -1,0 +1,548 @@
+"""Field-work pages: the records of each kind (list, detail, new), the beat officer's work log of
+a day with the day's records listed automatically, weekly analyses and monthly summaries, and
+the leaders' supervision of both (四有: 日志、分析、督导、总结).
+
+Access as in ``org.views``: signed in and ``VIEW_ORG`` (else 403); objects through
+``visible_to(user)`` (else 404, the same answer as a missing id); writes through
+``fieldwork.services``; bad input answers 422 with the errors on the form's fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.roles import Capability, Role, has_capability
+from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.forms import (
+    AssistanceForm,
+    DayForm,
+    FloatingResidentForm,
+    OutreachForm,
+    PreventionForm,
+    RecordFilterForm,
+    RecordForm,
+    ReportFilterForm,
+    ReportForm,
+    ServiceForm,
+    SupervisionForm,
+    VisitForm,
+    VolunteerForm,
+    WorkLogForm,
+    period_start_for,
+)
+from cunjing.fieldwork.models import (
+    Assistance,
+    FloatingResident,
+    HouseholdVisit,
+    OfficerReport,
+    OutreachEvent,
+    PreventionActivity,
+    ReportKind,
+    Service,
+    Volunteer,
+    WorkLog,
+)
+from cunjing.org.forms import add_service_errors
+
+UNPROCESSABLE = 422
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PageKind:
+    slug: str
+    model: type
+    form: type[RecordForm]
+    create: object
+    columns: tuple[str, ...]  # shown in the list after date and area
+
+    @property
+    def title(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    @property
+    def name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+
+KINDS = {
+    k.slug: k
+    for k in [
+        PageKind(
+            "visits",
+            HouseholdVisit,
+            VisitForm,
+            services.visit_create,
+            ("household", "purpose", "contact_card_given", "follow_up_needed"),
+        ),
+        PageKind(
+            "floating-residents",
+            FloatingResident,
+            FloatingResidentForm,
+            services.floating_resident_create,
+            ("name", "id_number", "origin", "arrived_on"),
+        ),
+        PageKind(
+            "services",
+            Service,
+            ServiceForm,
+            services.service_create,
+            ("kind", "beneficiary"),
+        ),
+        PageKind(
+            "assistance",
+            Assistance,
+            AssistanceForm,
+            services.assistance_create,
+            ("household", "people", "hardship_kind", "next_revisit_on"),
+        ),
+        PageKind(
+            "outreach",
+            OutreachEvent,
+            OutreachForm,
+            services.outreach_create,
+            ("venue_kind", "venue", "topic", "audience_size"),
+        ),
+        PageKind(
+            "volunteers",
+            Volunteer,
+            VolunteerForm,
+            services.volunteer_create,
+            ("name", "phone", "skills"),
+        ),
+        PageKind(
+            "prevention",
+            PreventionActivity,
+            PreventionForm,
+            services.prevention_create,
+            ("kind", "participants"),
+        ),
+    ]
+}
+KIND_OF_MODEL = {k.model: k for k in KINDS.values()}
+
+
+def _kind(slug: str) -> PageKind:
+    try:
+        return KINDS[slug]
+    except KeyError:
+        raise Http404 from None
+
+
+def _require_view(user) -> None:
+    if not has_capability(user, Capability.VIEW_ORG):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def display_value(record, name: str, viewer) -> str:
+    """A field of ``record`` as shown to ``viewer``: choices by label, booleans as 是/否, ID
+    numbers and phones masked (an aide sees no ID number at all)."""
+    value = getattr(record, name)
+    if name == "id_number":
+        return "" if viewer.role == Role.AIDE else mask_id_number(value)
+    if name == "phone":
+        return mask_phone(value) if value else ""
+    field = record._meta.get_field(name)
+    if field.choices:
+        return str(getattr(record, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows(records, kind: PageKind, viewer) -> list[dict]:
+    return [
+        {
+            "record": r,
+            "cells": [display_value(r, name, viewer) for name in kind.columns],
+        }
+        for r in records
+    ]
+
+
+def _headers(kind: PageKind) -> list[str]:
+    return [str(kind.model._meta.get_field(n).verbose_name) for n in kind.columns]
+
+
+# --- Records ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def records_home(request: HttpRequest) -> HttpResponse:
+    _require_view(request.user)
+    return redirect("fieldwork:record_list", kind="visits")
+
+
+@login_required
+@require_safe
+def record_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """The records of one kind the user may see, newest first, filtered, keyset-paged."""
+    user = request.user
+    _require_view(user)
+    page_kind = _kind(kind)
+    form = RecordFilterForm(request.GET or None, user=user)
+    status, rows, next_cursor = 200, [], None
+    if form.is_bound and not form.is_valid():
+        status = UNPROCESSABLE
+    else:
+        filters = form.filters() if form.is_bound else {}
+        try:
+            qs = selectors.record_list(user, page_kind.model, **filters)
+            rows, next_cursor = selectors.page(qs, PER_PAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = UNPROCESSABLE
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "kind": page_kind,
+        "kinds": KINDS.values(),
+        "form": form,
+        "headers": _headers(page_kind),
+        "rows": _rows(rows, page_kind, user),
+        "next_cursor": next_cursor,
+        "query": query.urlencode(),
+        "can_add": services.can_record(user, page_kind.model),
+    }
+    return render(request, "fieldwork/record_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_new(request: HttpRequest, kind: str) -> HttpResponse:
+    """Record one ``kind`` in one of the user's areas. The form's ``client_uuid`` makes a form
+    posted twice (a double tap, a resubmitted page) store one record."""
+    user = request.user
+    _require_view(user)
+    page_kind = _kind(kind)
+    if not services.can_record(user, page_kind.model):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("area", "").isdigit():
+            initial["area"] = int(request.GET["area"])
+        form = page_kind.form(user=user, initial=initial)
+        return render(request, "fieldwork/record_new.html", {"kind": page_kind, "form": form})
+    form = page_kind.form(request.POST, user=user)
+    if form.is_valid():
+        values = form.values()
+        existing = (
+            page_kind.model.objects.visible_to(user)
+            .filter(recorded_by=user, client_uuid=values["client_uuid"])
+            .first()
+        )
+        if existing is not None:
+            return redirect("fieldwork:record_detail", kind=kind, pk=existing.pk)
+        try:
+            record = page_kind.create(actor=user, **values)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("fieldwork:record_detail", kind=kind, pk=record.pk)
+    return render(
+        request,
+        "fieldwork/record_new.html",
+        {"kind": page_kind, "form": form},
+        status=UNPROCESSABLE,
+    )
+
+
+@login_required
+@require_safe
+def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    user = request.user
+    _require_view(user)
+    page_kind = _kind(kind)
+    record = get_object_or_404(
+        page_kind.model.objects.visible_to(user).select_related(
+            "area", "unit", "officer", "recorded_by"
+        ),
+        pk=pk,
+    )
+    names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields]
+    skip = {"id", "bureau", "area", "unit", "officer", "recorded_by", "client_uuid", "created_at"}
+    if user.role == Role.AIDE:
+        skip.add("id_number")  # aides see residents without their ID numbers
+    fields = [
+        (str(record._meta.get_field(n).verbose_name), display_value(record, n, user))
+        for n in names
+        if n not in skip
+    ]
+    context = {"kind": page_kind, "record": record, "fields": fields}
+    return render(request, "fieldwork/record_detail.html", context)
+
+
+# --- Work log ----------------------------------------------------------------------------------
+
+
+def _day(request: HttpRequest) -> tuple[DayForm, dt.date | None]:
+    form = DayForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    day = form.cleaned_data.get("day") if form.is_bound else None
+    return form, day or timezone.localdate()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def worklog_mine(request: HttpRequest) -> HttpResponse:
+    """The beat officer's work log of a day (default today): the text they write and, listed
+    automatically, what they recorded that day; leaders go to the logs they supervise."""
+    user = request.user
+    _require_view(user)
+    if user.role != Role.BEAT_OFFICER or not user.officer_id:
+        return redirect("fieldwork:worklog_list")
+    day_form, day = _day(request)
+    if day is None:
+        return render(
+            request,
+            "fieldwork/worklog_mine.html",
+            {"day_form": day_form, "form": None},
+            status=UNPROCESSABLE,
+        )
+    log = WorkLog.objects.filter(bureau_id=user.bureau_id, officer_id=user.officer_id, day=day)
+    log = log.first()
+    status = 200
+    if request.method == "POST":
+        form = WorkLogForm(request.POST)
+        if form.is_valid():
+            try:
+                services.worklog_upsert(
+                    actor=user,
+                    day=day,
+                    text=form.cleaned_data["text"],
+                    client_uuid=form.cleaned_data["client_uuid"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(f"{reverse('fieldwork:worklog_mine')}?day={day.isoformat()}")
+        status = UNPROCESSABLE
+    else:
+        form = WorkLogForm(initial={"text": log.text if log else "", "client_uuid": uuid.uuid4()})
+    context = {
+        "day_form": day_form,
+        "day": day,
+        "form": form,
+        "log": log,
+        **_day_context(user, user.officer_id, day),
+        "supervisions": selectors.supervisions_of(user, worklog=log) if log else [],
+        "today": timezone.localdate(),
+    }
+    return render(request, "fieldwork/worklog_mine.html", context, status=status)
+
+
+def _day_context(user, officer_id: int, day: dt.date) -> dict:
+    groups = _day_groups(user, officer_id, day)
+    return {"groups": groups, "day_total": sum(g["count"] for g in groups)}
+
+
+def _day_groups(user, officer_id: int, day: dt.date) -> list[dict]:
+    groups = []
+    for model, records in selectors.day_records(user, officer_id=officer_id, day=day):
+        kind = KIND_OF_MODEL[model]
+        groups.append(
+            {
+                "kind": kind,
+                "headers": _headers(kind),
+                "rows": _rows(records, kind, user),
+                "count": len(records),
+            }
+        )
+    return groups
+
+
+@login_required
+@require_safe
+def worklog_list(request: HttpRequest) -> HttpResponse:
+    """The work logs the user may read: a beat officer their own, leaders their subtree's."""
+    user = request.user
+    _require_view(user)
+    form = RecordFilterForm(request.GET or None, user=user)
+    del form.fields["area"]
+    status, rows, next_cursor = 200, [], None
+    if form.is_bound and not form.is_valid():
+        status = UNPROCESSABLE
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        filters = {k: data[k] for k in ("date_from", "date_to", "before") if data.get(k)}
+        try:
+            rows, next_cursor = selectors.page(
+                selectors.record_list(user, WorkLog, **filters), PER_PAGE
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = UNPROCESSABLE
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {"form": form, "logs": rows, "next_cursor": next_cursor, "query": query.urlencode()}
+    return render(request, "fieldwork/worklog_list.html", context, status=status)
+
+
+@login_required
+@require_safe
+def worklog_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require_view(user)
+    try:
+        log = selectors.worklog_get(user, pk)
+    except WorkLog.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "log": log,
+        **_day_context(user, log.officer_id, log.day),
+        "supervisions": selectors.supervisions_of(user, worklog=log),
+        "supervise_form": SupervisionForm() if _may_supervise(user) else None,
+    }
+    return render(request, "fieldwork/worklog_detail.html", context)
+
+
+def _may_supervise(user) -> bool:
+    return user.role in services.SUPERVISOR_ROLES
+
+
+# --- Analyses and summaries -----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_view(user)
+    form = ReportFilterForm(request.GET or None)
+    status, rows, next_cursor = 200, [], None
+    if form.is_bound and not form.is_valid():
+        status = UNPROCESSABLE
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        filters = {k: data[k] for k in ("kind", "before") if data.get(k)}
+        try:
+            rows, next_cursor = selectors.page(selectors.report_list(user, **filters), PER_PAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = UNPROCESSABLE
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "form": form,
+        "reports": rows,
+        "next_cursor": next_cursor,
+        "query": query.urlencode(),
+        "can_write": user.role == Role.BEAT_OFFICER and bool(user.officer_id),
+    }
+    return render(request, "fieldwork/report_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_edit(request: HttpRequest) -> HttpResponse:
+    """Write this week's analysis or this month's summary (or an earlier period's)."""
+    user = request.user
+    _require_view(user)
+    if user.role != Role.BEAT_OFFICER or not user.officer_id:
+        raise PermissionDenied(_("Only beat officers keep work logs and reports."))
+    if request.method == "POST":
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            try:
+                report, _created = services.report_upsert(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("fieldwork:report_detail", pk=report.pk)
+        return render(request, "fieldwork/report_edit.html", {"form": form}, status=UNPROCESSABLE)
+    kind = request.GET.get("kind")
+    kind = kind if kind in ReportKind.values else ReportKind.ANALYSIS
+    start = period_start_for(kind, timezone.localdate())
+    existing = OfficerReport.objects.filter(
+        bureau_id=user.bureau_id, officer_id=user.officer_id, kind=kind, period_start=start
+    ).first()
+    initial = {"kind": kind, "period_start": start, "client_uuid": uuid.uuid4()}
+    if existing is not None:
+        initial.update(
+            situation=existing.situation, problems=existing.problems, measures=existing.measures
+        )
+    return render(request, "fieldwork/report_edit.html", {"form": ReportForm(initial=initial)})
+
+
+@login_required
+@require_safe
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require_view(user)
+    try:
+        report = selectors.report_get(user, pk)
+    except OfficerReport.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "report": report,
+        "supervisions": selectors.supervisions_of(user, report=report),
+        "supervise_form": SupervisionForm() if _may_supervise(user) else None,
+    }
+    return render(request, "fieldwork/report_detail.html", context)
+
+
+@login_required
+@require_POST
+def supervise(request: HttpRequest, target: str, pk: int) -> HttpResponse:
+    """A leader's verdict and comment on a work log or a report (督导)."""
+    user = request.user
+    _require_view(user)
+    if target not in ("worklog", "report"):
+        raise Http404
+    form = SupervisionForm(request.POST)
+    ids = {"worklog_id": pk} if target == "worklog" else {"report_id": pk}
+    if form.is_valid():
+        try:
+            services.supervise(actor=user, **ids, **form.cleaned_data)
+        except (WorkLog.DoesNotExist, OfficerReport.DoesNotExist):
+            raise Http404 from None
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"fieldwork:{target}_detail", pk=pk)
+    # Re-show the page with the errors on the form.
+    if target == "worklog":
+        try:
+            log = selectors.worklog_get(user, pk)
+        except WorkLog.DoesNotExist:
+            raise Http404 from None
+        context = {
+            "log": log,
+            **_day_context(user, log.officer_id, log.day),
+            "supervisions": selectors.supervisions_of(user, worklog=log),
+            "supervise_form": form,
+        }
+        return render(request, "fieldwork/worklog_detail.html", context, status=UNPROCESSABLE)
+    try:
+        report = selectors.report_get(user, pk)
+    except OfficerReport.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "report": report,
+        "supervisions": selectors.supervisions_of(user, report=report),
+        "supervise_form": form,
+    }
+    return render(request, "fieldwork/report_detail.html", context, status=UNPROCESSABLE)
