@@ -13,6 +13,8 @@ from cunjing.accounts.api import token_auth
 from cunjing.core.api import install_error_handlers, session_auth
 from cunjing.fieldwork.api import router as fieldwork_router
 from cunjing.org.api import router as org_router
+from cunjing.registry.api import reveal_router as registry_reveal_router
+from cunjing.registry.api import router as registry_router
 from cunjing.stats.api import router as stats_router
 
 DESCRIPTION = """村警 — the 一村一警 · 一警两员 共保村社 community-policing platform.
@@ -48,3 +50,5 @@ api.add_router("", accounts_router)
 api.add_router("/org", org_router)
 api.add_router("/fieldwork", fieldwork_router)
 api.add_router("/stats", stats_router)
+api.add_router("/registry", registry_router)
+api.add_router("/reveal", registry_reveal_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cunjing.fieldwork",
     "cunjing.accounts",
     "cunjing.dashboard",
+    "cunjing.registry",
     "cunjing.workspace",
 ]
 

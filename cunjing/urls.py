@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/", include("cunjing.org.urls")),
     path("fieldwork/", include("cunjing.fieldwork.urls")),
     path("stats/", include("cunjing.stats.urls")),
+    path("registry/", include("cunjing.registry.urls")),
     path("m/", include("cunjing.workspace.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

@@ -301,3 +301,132 @@ def test_the_commander_sees_nothing_of_another_bureau(county):
         {"officer": other.officers["own"].pk, "area": county.areas["own"].pk},
     )
     assert response.status_code == 404
+
+
+# --- The registry (一标三实) and POST /api/reveal ----------------------------------------------
+# Records of the relation's village (tests/registry/data.py): own 瓦房沟村, sibling 刘沟村, other
+# 杨庄村. The admin roles have no ``view_registry``: 403 whatever the object.
+
+# fmt: off
+GET_RESIDENT = {  # GET /api/registry/residents/{id}
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+POST_RESIDENT = {  # POST /api/registry/residents into the relation's dwelling
+    "beat":           (201, 404, 404, 404),
+    "sibling":        (404, 201, 404, 404),
+    "other":          (404, 404, 201, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (201, 201, 404, 404),
+    "station_leader": (201, 201, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+REVEAL = {  # POST /api/reveal the ID number of the relation's resident
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+REGISTRY_LISTS = {
+    #                  addresses  dwellings  residents  establishments
+    "beat":           (200,       200,       200,       200),
+    "sibling":        (200,       200,       200,       200),
+    "other":          (200,       200,       200,       200),
+    "aide":           (200,       200,       200,       200),
+    "office_leader":  (200,       200,       200,       200),
+    "station_leader": (200,       200,       200,       200),
+    "commander":      (200,       200,       200,       200),
+    "inspector":      (200,       200,       200,       200),
+    "sysadmin":       (403,       403,       403,       403),
+    "secadmin":       (403,       403,       403,       403),
+    "auditor":        (403,       403,       403,       403),
+    "anonymous":      (401,       401,       401,       401),
+}
+# fmt: on
+REGISTRY_LIST_PATHS = tuple(
+    f"/api/registry/{kind}" for kind in ("addresses", "dwellings", "residents", "establishments")
+)
+
+
+def test_the_registry_tables_cover_every_persona():
+    for table in (GET_RESIDENT, POST_RESIDENT, REVEAL, REGISTRY_LISTS):
+        assert list(table) == PERSONAS
+
+
+@pytest.fixture
+def registry(county):
+    from tests.registry.data import build_registry
+
+    return build_registry(county)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_RESIDENT))
+def test_get_resident(county, registry, persona, relation, status):
+    pk = registry.residents[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).get(f"/api/registry/residents/{pk}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["name"] == registry.residents[relation].name
+        assert ("id_number" in response.json()) == (persona != "aide")
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(POST_RESIDENT))
+def test_post_resident(county, registry, persona, relation, status):
+    from cunjing.registry.models import Resident
+
+    pk = registry.dwellings[relation].pk if relation != "none" else MISSING
+    before = Resident.objects.count()
+    response = client_for(county, persona).post(
+        "/api/registry/residents", {"dwelling": pk, "name": "新住户", "household_role": "other"}
+    )
+    assert response.status_code == status
+    assert Resident.objects.count() == before + (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(REVEAL))
+def test_reveal(county, registry, persona, relation, status):
+    from cunjing.core.models import AuditEvent
+
+    pk = registry.residents[relation].pk if relation != "none" else MISSING
+    body = {"object": "resident", "id": pk, "field": "id_number", "reason": "核查身份信息"}
+    response = client_for(county, persona).post("/api/reveal", body)
+    assert response.status_code == status
+    revealed = AuditEvent.objects.filter(action="personal_data.reveal").count()
+    assert revealed == (1 if status == 200 else 0)
+    if status == 200:
+        assert response.json()["value"] == registry.residents[relation].id_number
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "status"),
+    [
+        (persona, path, status)
+        for persona, statuses in REGISTRY_LISTS.items()
+        for path, status in zip(REGISTRY_LIST_PATHS, statuses, strict=True)
+    ],
+)
+def test_registry_lists(county, registry, persona, path, status):
+    assert client_for(county, persona).get(path).status_code == status

@@ -61,6 +61,14 @@ rep_list     200  200  200  200  200  200  200  200  200  200  403  302
 rep_write    200  200  200  403  403  403  403  403  403  403  403  302
 rep_own      200  404  404  404  200  200  200  200  200  200  403  302
 results      200  200  200  200  200  200  200  200  200  200  403  302
+reg_search   200  200  200  200  200  200  200  200  403  403  403  302
+reg_adr_own  200  404  404  200  200  200  200  200  403  403  403  302
+reg_adr_oth  404  404  200  404  404  404  200  200  403  403  403  302
+reg_res_own  200  404  404  200  200  200  200  200  403  403  403  302
+reg_res_sib  404  200  404  404  200  200  200  200  403  403  403  302
+reg_adr_new  200  200  200  403  200  200  403  403  403  403  403  302
+reg_res_edit 200  404  404  403  200  200  403  403  403  403  403  302
+reg_reveal   200  404  404  403  200  200  200  403  403  403  403  302
 ws_today     200  200  200  200  200  200  403  403  403  403  403  302
 ws_visit     200  200  200  403  200  200  403  403  403  403  403  302
 ws_prevent   200  200  200  200  200  200  403  403  403  403  403  302
@@ -186,6 +194,27 @@ def _request(client, county, page: str):
             return get("workspace:sw")
         case "ws_manifest":
             return get("workspace:manifest")
+    # The registry (一标三实): records in 瓦房沟村 (own), 刘沟村 (sibling), 杨庄村 (other).
+    if page.startswith("reg_"):
+        from tests.registry.data import build_registry
+
+        r = build_registry(county)
+        match page:
+            case "reg_search":
+                return get("registry:search")
+            case "reg_adr_own" | "reg_adr_oth":
+                key = "own" if page == "reg_adr_own" else "other"
+                return get("registry:address_detail", r.addresses[key].pk)
+            case "reg_res_own" | "reg_res_sib":
+                key = "own" if page == "reg_res_own" else "sibling"
+                return get("registry:resident_detail", r.residents[key].pk)
+            case "reg_adr_new":
+                return get("registry:address_new")
+            case "reg_res_edit":
+                return get("registry:resident_edit", r.residents["own"].pk)
+            case "reg_reveal":
+                url = reverse("registry:resident_reveal", args=[r.residents["own"].pk])
+                return client.post(url, {"field": "phone", "reason": "核查身份信息"})
     raise AssertionError(page)
 
 

@@ -42,6 +42,9 @@ class Capability(models.TextChoices):
     IMPORT_ORG = "import_org", _("Import the organisation from a spreadsheet")
     VIEW_AUDIT = "view_audit", _("Read the audit trail")
     MANAGE_USERS = "manage_users", _("Manage accounts and lockouts")
+    VIEW_REGISTRY = "view_registry", _("Read the registry of addresses, residents and premises")
+    EDIT_REGISTRY = "edit_registry", _("Maintain the registry of addresses, residents and premises")
+    REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal ID numbers and phones (audited)")
 
 
 _STAFF_VIEW = {Capability.VIEW_ORG}
@@ -59,6 +62,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The audit admin reads the trail and nothing else.
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
 }
+
+
+# The registry (一标三实): the beat officers and their leaders keep it; aides read it (without ID
+# numbers); the commander and inspectors read it; the three admin roles never see it. Revealing
+# a masked ID number or phone is for those who act on a person: beat officers, office and station
+# leaders, the commander — not inspectors (they check the work, masked data is enough), not aides.
+_REGISTRY_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.BEAT_OFFICER: frozenset(
+        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+    ),
+    Role.AIDE: frozenset({Capability.VIEW_REGISTRY}),
+    Role.OFFICE_LEADER: frozenset(
+        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+    ),
+    Role.STATION_LEADER: frozenset(
+        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+    ),
+    Role.COMMANDER: frozenset({Capability.VIEW_REGISTRY, Capability.REVEAL_PERSONAL_DATA}),
+    Role.INSPECTOR: frozenset({Capability.VIEW_REGISTRY}),
+}
+for _role, _extra in _REGISTRY_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _extra
 
 
 def has_capability(user, capability: str) -> bool:

@@ -66,7 +66,6 @@ class RecordForm(TablerModelForm):
         return {name: self.cleaned_data[name] for name in self.fields}
 
 
-
 def _record_form(model, fields: list[str], widgets: dict | None = None) -> type[RecordForm]:
     meta = type(
         "Meta",

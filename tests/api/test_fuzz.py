@@ -40,6 +40,22 @@ def wsgi_app():
     signals.request_finished.connect(close_old_connections)
 
 
+def _registry_ids(county) -> dict[str, list[int]]:
+    """Registry records (一标三实) in 瓦房沟村 and 杨庄村, for the registry's path parameters."""
+    from tests.registry.data import build_registry
+
+    r = build_registry(county)
+    return {
+        f"{name}_id": [rows["own"].pk, rows["other"].pk]
+        for name, rows in (
+            ("address", r.addresses),
+            ("dwelling", r.dwellings),
+            ("resident", r.residents),
+            ("establishment", r.establishments),
+        )
+    }
+
+
 def case_strategies(schema, county, mode: GenerationMode):
     """Per operation: cases for random ids and, as often, for ids that exist (so operations get
     past their 404 and into validation and the services)."""
@@ -47,6 +63,7 @@ def case_strategies(schema, county, mode: GenerationMode):
         "unit_id": [county.units[k].pk for k in ("ws_own", "station_b")],
         "area_id": [county.areas[k].pk for k in ("own", "other", "township_a")],
         "beat_id": list(Beat.objects.order_by("pk").values_list("pk", flat=True)[:2]),
+        **_registry_ids(county),
     }
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -84,7 +101,7 @@ def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
             case.validate_response(response, checks=[not_a_server_error])
 
         run()
-    assert len(labels) == 30  # every operation of the API was exercised
+    assert len(labels) == 43  # every operation of the API was exercised
 
 
 def test_the_harness_notices_a_5xx(county, wsgi_app, monkeypatch):

@@ -44,6 +44,14 @@ FIELDWORK_KINDS = (
 )
 
 
+REGISTRY_KINDS = (
+    ("addresses", "address"),
+    ("dwellings", "dwelling"),
+    ("residents", "resident"),
+    ("establishments", "establishment"),
+)
+
+
 def test_openapi_document_loads_in_schemathesis(document):
     schema = schemathesis.openapi.from_dict(document)
     labels = {op.ok().label for op in schema.get_all_operations()}
@@ -65,6 +73,16 @@ def test_openapi_document_loads_in_schemathesis(document):
             for method in ("GET", "POST")
             for kind in FIELDWORK_KINDS
         ),
+        *(
+            label
+            for kind, one in REGISTRY_KINDS
+            for label in (
+                f"GET /api/registry/{kind}",
+                f"POST /api/registry/{kind}",
+                f"GET /api/registry/{kind}/{{{one}_id}}",
+            )
+        ),
+        "POST /api/reveal",
     }
     assert document["openapi"].startswith("3.1")
 

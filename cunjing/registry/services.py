@@ -1,0 +1,463 @@
+"""Writes of the registry (一标三实), and the audited reveal of personal data.
+
+Every create and update:
+
+1. checks scope first — the area (or the parent address / dwelling) fetched through
+   ``visible_to(actor)``; out of scope raises ``DoesNotExist`` (a 404, no existence leak);
+2. then the role — ``Capability.EDIT_REGISTRY``: beat officers and office / station leaders
+   write; aides, the commander and inspectors only read; the admin roles do not even read
+   (``PermissionDenied``, 403);
+3. validates (``full_clean``: field-level errors), saves and writes one audit event, in one
+   transaction. ID numbers and phones are masked in the audit snapshots; the ID tail search key
+   never enters them.
+
+The area of a dwelling, resident or establishment is its address's, never input. ``actor=None``
+is the system (the demo), which may do everything.
+
+``reveal`` answers one clear ID number or phone and writes the audit event of the act — who,
+which object, which field, why; never the value — in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from cunjing.core import audit
+from cunjing.core.masking import mask_id_number, mask_phone, national_phone
+from cunjing.core.roles import Capability, has_capability, require
+from cunjing.core.validators import normalize_phone
+from cunjing.fieldwork.models import FloatingResident, Volunteer
+from cunjing.org.models import BEAT_AREA_KINDS, Area
+from cunjing.registry.models import (
+    Dwelling,
+    Establishment,
+    Resident,
+    StandardAddress,
+    id_tail_key,
+)
+
+# Personal data kept out of the audit trail in clear; the tail search key not at all.
+_MASKED_IN_AUDIT = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "contact_phone": mask_phone,
+}
+_NOT_IN_AUDIT = frozenset({"id_tail_key"})
+
+ADDRESS_EDITABLE = frozenset(
+    {"road", "number", "building", "unit_number", "room", "latitude", "longitude"}
+)
+DWELLING_EDITABLE = frozenset({"kind", "notes"})
+RESIDENT_EDITABLE = frozenset({"name", "id_number", "phone", "household_role", "moved_out_on"})
+ESTABLISHMENT_EDITABLE = frozenset(
+    {"name", "kind", "uscc", "contact_name", "contact_phone", "is_key_unit"}
+)
+
+REVEAL_REASON_MIN = 4
+REVEAL_REASON_MAX = 200
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def initials_of(text: str, max_length: int) -> str:
+    """Lower-case pinyin initials of the Chinese characters (张伟 → ``zw``); other characters
+    (digits, Latin letters) are kept, lower-cased; spaces dropped."""
+    parts = lazy_pinyin(text or "", style=Style.FIRST_LETTER, errors="default")
+    return "".join(parts).replace(" ", "").lower()[:max_length]
+
+
+def _text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _phone(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+def _snapshot(instance: models.Model) -> dict[str, Any]:
+    data = audit.snapshot(instance)
+    for name in _NOT_IN_AUDIT:
+        data.pop(name, None)
+    for name, mask in _MASKED_IN_AUDIT.items():
+        if data.get(name):
+            data[name] = mask(data[name])
+    return data
+
+
+def _check_write(actor, area: Area) -> Area:
+    """Scope (404), then role (403), then the kind of area (422)."""
+    if actor is None:
+        area = Area.objects.get(pk=area.pk)
+    else:
+        area = Area.objects.visible_to(actor).get(pk=area.pk)
+        require(actor, Capability.EDIT_REGISTRY)
+    if area.kind not in BEAT_AREA_KINDS:
+        raise ValidationError({"area": [_("Choose a village or community.")]})
+    return area
+
+
+def _visible(actor, model: type[models.Model], pk: int, *, lock: bool = False):
+    """The row if ``actor`` may see it (``DoesNotExist`` otherwise), optionally locked."""
+    qs = model.objects.all() if actor is None else model.objects.visible_to(actor)
+    if lock:
+        # FOR UPDATE on the plain row; the scope check above it decides visibility.
+        if not qs.filter(pk=pk).exists():
+            raise model.DoesNotExist
+        return model.objects.select_for_update().get(pk=pk)
+    return qs.get(pk=pk)
+
+
+def _save_new(actor, instance: models.Model, action: str):
+    instance.full_clean()
+    instance.save()
+    audit.record(actor=actor, action=action, instance=instance, after=_snapshot(instance))
+    return instance
+
+
+def _update(
+    actor,
+    model: type[models.Model],
+    instance: models.Model,
+    *,
+    editable: frozenset[str],
+    changes: Mapping[str, Any],
+    action: str,
+    prepare: Callable[[models.Model], None] | None = None,
+):
+    unknown = set(changes) - editable
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    instance = _visible(actor, model, instance.pk, lock=True)
+    if actor is not None:
+        require(actor, Capability.EDIT_REGISTRY)
+    before = _snapshot(instance)
+    for name, value in changes.items():
+        setattr(instance, name, _text(value))
+    if prepare is not None:
+        prepare(instance)
+    instance.updated_at = timezone.now()
+    instance.full_clean()
+    old, new = audit.changed(before, _snapshot(instance))
+    new.pop("updated_at", None)
+    old.pop("updated_at", None)
+    if not new:
+        return instance
+    instance.save()
+    audit.record(actor=actor, action=action, instance=instance, before=old, after=new)
+    return instance
+
+
+# --- Standard addresses -----------------------------------------------------------------------
+
+
+def _address_text(address: StandardAddress) -> None:
+    address.full_text = "".join(
+        part
+        for part in (
+            address.area.name,
+            address.road,
+            address.number,
+            address.building,
+            address.unit_number,
+            address.room,
+        )
+        if part
+    )[:300]
+    address.pinyin_initials = initials_of(address.road, 100)
+
+
+def _address_unique(address: StandardAddress) -> None:
+    taken = StandardAddress.objects.filter(
+        bureau_id=address.bureau_id,
+        area_id=address.area_id,
+        road=address.road,
+        number=address.number,
+        building=address.building,
+        unit_number=address.unit_number,
+        room=address.room,
+    )
+    if address.pk:
+        taken = taken.exclude(pk=address.pk)
+    if taken.exists():
+        raise ValidationError({"number": [_("This address is already registered.")]})
+
+
+@transaction.atomic
+def address_create(
+    *,
+    actor,
+    area: Area,
+    road: str,
+    number: str,
+    building: str = "",
+    unit_number: str = "",
+    room: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> StandardAddress:
+    """Register a standard address in a village or community."""
+    area = _check_write(actor, area)
+    address = StandardAddress(
+        bureau_id=area.bureau_id,
+        area=area,
+        road=_text(road),
+        number=_text(number),
+        building=_text(building),
+        unit_number=_text(unit_number),
+        room=_text(room),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    _address_text(address)
+    _address_unique(address)
+    return _save_new(actor, address, "registry.address.create")
+
+
+@transaction.atomic
+def address_update(*, actor, address: StandardAddress, **changes) -> StandardAddress:
+    """Change an address's parts or position; its full text and initials follow."""
+
+    def prepare(instance):
+        _address_text(instance)
+        _address_unique(instance)
+
+    return _update(
+        actor,
+        StandardAddress,
+        address,
+        editable=ADDRESS_EDITABLE,
+        changes=changes,
+        action="registry.address.update",
+        prepare=prepare,
+    )
+
+
+# --- Dwellings --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dwelling_create(*, actor, address: StandardAddress, kind: str, notes: str = "") -> Dwelling:
+    """Register a dwelling at an address."""
+    address = _visible(actor, StandardAddress, address.pk)
+    area = _check_write(actor, address.area)
+    dwelling = Dwelling(
+        bureau_id=address.bureau_id,
+        area=area,
+        address=address,
+        kind=kind,
+        notes=_text(notes),
+    )
+    return _save_new(actor, dwelling, "registry.dwelling.create")
+
+
+@transaction.atomic
+def dwelling_update(*, actor, dwelling: Dwelling, **changes) -> Dwelling:
+    return _update(
+        actor,
+        Dwelling,
+        dwelling,
+        editable=DWELLING_EDITABLE,
+        changes=changes,
+        action="registry.dwelling.update",
+    )
+
+
+# --- Residents --------------------------------------------------------------------------------
+
+
+def _resident_prepare(resident: Resident) -> None:
+    resident.id_number = (resident.id_number or "").strip().upper()
+    resident.id_tail_key = id_tail_key(resident.id_number)
+    resident.name_initials = initials_of(resident.name, 50)
+    resident.phone = _phone(resident.phone, "phone")
+    if resident.id_number:
+        taken = Resident.objects.filter(bureau_id=resident.bureau_id, id_number=resident.id_number)
+        if resident.pk:
+            taken = taken.exclude(pk=resident.pk)
+        if taken.exists():
+            raise ValidationError(
+                {"id_number": [_("A resident with this ID number is already registered.")]}
+            )
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    actor,
+    dwelling: Dwelling,
+    name: str,
+    household_role: str,
+    id_number: str = "",
+    phone: str = "",
+    moved_out_on: dt.date | None = None,
+) -> Resident:
+    """Register a person living in a dwelling."""
+    dwelling = _visible(actor, Dwelling, dwelling.pk)
+    area = _check_write(actor, dwelling.area)
+    resident = Resident(
+        bureau_id=dwelling.bureau_id,
+        area=area,
+        dwelling=dwelling,
+        name=_text(name),
+        household_role=household_role,
+        id_number=id_number,
+        phone=phone,
+        moved_out_on=moved_out_on,
+    )
+    _resident_prepare(resident)
+    return _save_new(actor, resident, "registry.resident.create")
+
+
+@transaction.atomic
+def resident_update(*, actor, resident: Resident, **changes) -> Resident:
+    return _update(
+        actor,
+        Resident,
+        resident,
+        editable=RESIDENT_EDITABLE,
+        changes=changes,
+        action="registry.resident.update",
+        prepare=_resident_prepare,
+    )
+
+
+# --- Establishments ---------------------------------------------------------------------------
+
+
+def _establishment_prepare(establishment: Establishment) -> None:
+    establishment.uscc = (establishment.uscc or "").strip().upper()
+    establishment.name_initials = initials_of(establishment.name, 100)
+    establishment.contact_phone = _phone(establishment.contact_phone, "contact_phone")
+
+
+@transaction.atomic
+def establishment_create(
+    *,
+    actor,
+    address: StandardAddress,
+    name: str,
+    kind: str,
+    uscc: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_key_unit: bool = False,
+) -> Establishment:
+    """Register an establishment at an address."""
+    address = _visible(actor, StandardAddress, address.pk)
+    area = _check_write(actor, address.area)
+    establishment = Establishment(
+        bureau_id=address.bureau_id,
+        area=area,
+        address=address,
+        name=_text(name),
+        kind=kind,
+        uscc=uscc,
+        contact_name=_text(contact_name),
+        contact_phone=contact_phone,
+        is_key_unit=is_key_unit,
+    )
+    _establishment_prepare(establishment)
+    return _save_new(actor, establishment, "registry.establishment.create")
+
+
+@transaction.atomic
+def establishment_update(*, actor, establishment: Establishment, **changes) -> Establishment:
+    return _update(
+        actor,
+        Establishment,
+        establishment,
+        editable=ESTABLISHMENT_EDITABLE,
+        changes=changes,
+        action="registry.establishment.update",
+        prepare=_establishment_prepare,
+    )
+
+
+# --- Revealing personal data ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revealable:
+    """A kind of record holding personal data: its model, the capability needed to read it at
+    all, and the fields that may be revealed (API name → model field)."""
+
+    model: type[models.Model]
+    view: str
+    fields: Mapping[str, str]
+
+
+REVEALABLE: dict[str, Revealable] = {
+    "resident": Revealable(
+        Resident, Capability.VIEW_REGISTRY, {"id_number": "id_number", "phone": "phone"}
+    ),
+    "establishment": Revealable(
+        Establishment, Capability.VIEW_REGISTRY, {"phone": "contact_phone"}
+    ),
+    "floating_resident": Revealable(
+        FloatingResident, Capability.VIEW_ORG, {"id_number": "id_number", "phone": "phone"}
+    ),
+    "volunteer": Revealable(Volunteer, Capability.VIEW_ORG, {"phone": "phone"}),
+}
+REVEAL_FIELDS = ("id_number", "phone")
+
+
+def may_reveal(user) -> bool:
+    return has_capability(user, Capability.REVEAL_PERSONAL_DATA)
+
+
+@transaction.atomic
+def reveal(*, actor, kind: str, pk: int, field: str, reason: str) -> str:
+    """The clear value of ``field`` of the ``kind`` record ``pk``, for ``actor``, who says why.
+
+    Input first (422: unknown kind, a field the kind does not hold, a reason shorter than
+    ``REVEAL_REASON_MIN`` characters), then the right to read the kind at all (403), scope (404),
+    the right to reveal (403). Writes one ``personal_data.reveal`` audit event — the object, the
+    field and the reason, never the value — in the same transaction as the answer is read.
+    ID numbers come as stored, phones in their national form (``13903751009``).
+    """
+    spec = REVEALABLE.get(kind)
+    if spec is None:
+        choice = _("Select a valid choice. That choice is not one of the available choices.")
+        raise ValidationError({"object": [choice]})
+    if field not in spec.fields:
+        raise ValidationError({"field": [_("This record holds no such field.")]})
+    reason = (reason or "").strip()
+    if len(reason) < REVEAL_REASON_MIN:
+        raise ValidationError(
+            {"reason": [_("Enter at least %(n)s characters.") % {"n": REVEAL_REASON_MIN}]}
+        )
+    if len(reason) > REVEAL_REASON_MAX:
+        raise ValidationError(
+            {"reason": [_("Enter at most %(n)s characters.") % {"n": REVEAL_REASON_MAX}]}
+        )
+    if actor is None or not has_capability(actor, spec.view):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    record = spec.model.objects.visible_to(actor).get(pk=pk)
+    if not may_reveal(actor):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    value = getattr(record, spec.fields[field]) or ""
+    if not value:
+        raise ValidationError({"field": [_("Nothing is recorded in this field.")]})
+    audit.record(
+        actor=actor,
+        action="personal_data.reveal",
+        instance=record,
+        after={"object": kind, "field": field, "reason": reason},
+    )
+    return value if field == "id_number" else national_phone(value)
