@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
+    "cunjing.workspace",
 ]
 
 MIDDLEWARE = [

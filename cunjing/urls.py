@@ -12,5 +12,6 @@ urlpatterns = [
     path("fieldwork/", include("cunjing.fieldwork.urls")),
     path("stats/", include("cunjing.stats.urls")),
     path("registry/", include("cunjing.registry.urls")),
+    path("m/", include("cunjing.workspace.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

@@ -9,6 +9,11 @@ its workstation, ``sibling`` = 刘沟村 (same office), ``other`` = 杨庄村 (a
 = an id that does not exist. ``area_edit`` and ``beat_assign`` are for 瓦房沟村; ``beat_end``
 POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: every organisation page
 is 403 for them, whatever the object.
+
+The phone workspace (``ws_*``, ``/m/``) is for those who record field work: beat officers, aides
+(prevention activities only), office and station leaders (no work log: it is the beat officer's).
+An unknown record kind is 404 for everyone signed in. The service worker and the manifest are
+public: browsers fetch the manifest without cookies, and neither holds anything about a user.
 """
 
 from __future__ import annotations
@@ -64,6 +69,13 @@ reg_res_sib  404  200  404  404  200  200  200  200  403  403  403  302
 reg_adr_new  200  200  200  403  200  200  403  403  403  403  403  302
 reg_res_edit 200  404  404  403  200  200  403  403  403  403  403  302
 reg_reveal   200  404  404  403  200  200  200  403  403  403  403  302
+ws_today     200  200  200  200  200  200  403  403  403  403  403  302
+ws_visit     200  200  200  403  200  200  403  403  403  403  403  302
+ws_prevent   200  200  200  200  200  200  403  403  403  403  403  302
+ws_worklog   200  200  200  403  403  403  403  403  403  403  403  302
+ws_nokind    404  404  404  404  404  404  404  404  404  404  404  302
+ws_sw        200  200  200  200  200  200  200  200  200  200  200  200
+ws_manifest  200  200  200  200  200  200  200  200  200  200  200  200
 """
 PERSONA_COLUMNS = {
     "beat": "beat",
@@ -173,6 +185,15 @@ def _request(client, county, page: str):
             return get("fieldwork:report_detail", report.pk)
         case "results":
             return get("stats:results")
+        case "ws_today":
+            return get("workspace:today")
+        case "ws_visit" | "ws_prevent" | "ws_worklog" | "ws_nokind":
+            kind = {"ws_visit": "visits", "ws_prevent": "prevention", "ws_worklog": "worklogs"}
+            return get("workspace:add", kind.get(page, "no-such-kind"))
+        case "ws_sw":
+            return get("workspace:sw")
+        case "ws_manifest":
+            return get("workspace:manifest")
     # The registry (一标三实): records in 瓦房沟村 (own), 刘沟村 (sibling), 杨庄村 (other).
     if page.startswith("reg_"):
         from tests.registry.data import build_registry
