@@ -300,8 +300,10 @@ def _day(request: HttpRequest) -> tuple[DayForm, dt.date | None]:
     form = DayForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
-    day = form.cleaned_data.get("day") if form.is_bound else None
-    return form, day or timezone.localdate()
+    day = (form.cleaned_data.get("day") if form.is_bound else None) or timezone.localdate()
+    if not form.is_bound:
+        form = DayForm(initial={"day": day})
+    return form, day
 
 
 @login_required

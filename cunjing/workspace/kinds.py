@@ -42,7 +42,7 @@ class FormField:
 
     name: str
     label: str
-    widget: str  # area, text, textarea, select, checkbox, date, number
+    widget: str  # area, dwelling, text, textarea, select, checkbox, date, number
     required: bool
     value_type: str  # how the page's script puts it in the JSON body: text, int, bool, date
     input_type: str = "text"
@@ -104,6 +104,8 @@ def _form_field(kind: Kind, name: str, info) -> FormField:
     }
     if name == "area":
         return FormField(widget="area", value_type="int", **common)
+    if name == "dwelling":
+        return FormField(widget="dwelling", value_type="int", **common)
     if isinstance(model_field, models.BooleanField):
         return FormField(widget="checkbox", value_type="bool", **common)
     if isinstance(model_field, models.DateField):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cunjing.fieldwork import selectors as fieldwork
 from cunjing.fieldwork.models import Assistance, HouseholdVisit, WorkLog
 from cunjing.org.models import BEAT_AREA_KINDS, Area
+from cunjing.registry.models import Dwelling
 from cunjing.workspace.kinds import Kind
 
 # A beat officer has a handful of areas; a station leader may have a hundred: the Today page
@@ -93,3 +94,17 @@ def todays_log(user) -> WorkLog | None:
         .filter(officer_id=user.officer_id)
         .first()
     )
+
+
+DWELLINGS_OFFERED = 300
+
+
+def my_dwellings(user) -> list | None:
+    """The registry's dwellings in the user's areas, to pick the one visited; ``None`` when
+    there are more than :data:`DWELLINGS_OFFERED` (one query)."""
+    rows = list(
+        Dwelling.objects.visible_to(user)
+        .select_related("address", "area")
+        .order_by("area__path", "address__full_text", "id")[: DWELLINGS_OFFERED + 1]
+    )
+    return None if len(rows) > DWELLINGS_OFFERED else rows

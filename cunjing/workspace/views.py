@@ -158,9 +158,16 @@ def add(request: HttpRequest, kind: str) -> HttpResponse:
     areas = [] if found.is_worklog else list(selectors.my_areas(request.user))
     # The work log is one text a day, rewritten: the form starts from what is written so far.
     log = selectors.todays_log(request.user) if found.is_worklog else None
+    fields = found.form_fields()
+    dwellings = []
+    if any(f.widget == "dwelling" for f in fields):
+        dwellings = selectors.my_dwellings(request.user)
+        if dwellings is None:  # too many to offer (a leader's): the field is left out
+            fields = [f for f in fields if f.widget != "dwelling"]
     context = {
         "kind": found,
-        "fields": found.form_fields(),
+        "fields": fields,
+        "dwellings": dwellings,
         "areas": areas,
         "log_text": log.text if log else "",
         "today": timezone.localdate(),

@@ -333,3 +333,15 @@ def test_the_work_log_form_starts_from_todays_text(client, county):
     )
     html = client.get("/m/add/worklogs/").content.decode()
     assert ">上午走访3户</textarea>" in html
+
+
+def test_the_visit_form_offers_the_dwellings_of_my_areas(client, county):
+    from tests.registry.data import build_registry
+
+    registry = build_registry(county)
+    login(client, county, "beat")
+    page = client.get(reverse("workspace:add", args=["visits"]))
+    assert page.status_code == 200
+    assert [d.pk for d in page.context["dwellings"]] == [registry.dwellings["own"].pk]
+    html = page.content.decode()
+    assert 'name="dwelling"' in html and "建设路" in html and "刘沟大街" not in html
