@@ -243,7 +243,7 @@ def test_me(county):
         "role": {"code": "beat_officer", "label": "Beat officer"},
         "unit": {"id": unit.pk, "kind": "workstation", "name": "瓦房沟警务工作站"},
         "bureau": {"id": county.bureau.pk, "name": "测试县公安局", "code": "410499"},
-        "capabilities": ["view_org"],
+        "capabilities": ["edit_registry", "reveal_personal_data", "view_org", "view_registry"],
     }
 
 
