@@ -12,6 +12,7 @@ from cunjing.accounts.api import router as accounts_router
 from cunjing.accounts.api import token_auth
 from cunjing.core.api import install_error_handlers, session_auth
 from cunjing.fieldwork.api import router as fieldwork_router
+from cunjing.matters.api import router as matters_router
 from cunjing.org.api import router as org_router
 from cunjing.stats.api import router as stats_router
 
@@ -48,3 +49,4 @@ api.add_router("", accounts_router)
 api.add_router("/org", org_router)
 api.add_router("/fieldwork", fieldwork_router)
 api.add_router("/stats", stats_router)
+api.add_router("/matters", matters_router)
