@@ -477,6 +477,9 @@ _SIGNATURES = (
 )
 
 
+_ATTACHMENT_FIELDS = ["bureau", "matter", "content_type", "size", "original_name", "uploaded_by"]
+
+
 def sniff_content_type(head: bytes) -> str | None:
     """The type of a file from its first bytes (never from its name): JPEG, PNG, PDF or None."""
     for magic, content_type in _SIGNATURES:
@@ -525,7 +528,7 @@ def attachment_add(*, actor, matter: Matter, upload) -> MatterAttachment:
         actor=actor,
         action="matter.attachment.create",
         instance=attachment,
-        after=audit.snapshot(attachment),
+        after={**audit.snapshot(attachment, _ATTACHMENT_FIELDS), "file": attachment.file.name},
     )
     return attachment
 

@@ -105,9 +105,7 @@ def _apply(county, matter: Matter, action: str):
 PUBLIC_ACTIONS = [a for a in A.values if a not in (A.CREATE, A.CLOSE, A.OVERDUE)]
 
 
-@pytest.mark.parametrize(
-    ("state", "action"), list(itertools.product(S.values, PUBLIC_ACTIONS))
-)
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(S.values, PUBLIC_ACTIONS)))
 def test_every_pair_is_allowed_or_refused_as_the_table_says(county, state, action):
     matter = _at(county, state)
     events = MatterEvent.objects.filter(matter=matter).count()
