@@ -11,5 +11,6 @@ urlpatterns = [
     path("org/", include("cunjing.org.urls")),
     path("fieldwork/", include("cunjing.fieldwork.urls")),
     path("stats/", include("cunjing.stats.urls")),
+    path("matters/", include("cunjing.matters.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

@@ -20,6 +20,7 @@ import pytest
 from django.urls import reverse
 
 from cunjing.fieldwork import services as fieldwork
+from cunjing.matters import services as matters
 from cunjing.org.models import Beat
 from tests.conftest import PERSONAS
 
@@ -56,6 +57,14 @@ rep_list     200  200  200  200  200  200  200  200  200  200  403  302
 rep_write    200  200  200  403  403  403  403  403  403  403  403  302
 rep_own      200  404  404  404  200  200  200  200  200  200  403  302
 results      200  200  200  200  200  200  200  200  200  200  403  302
+m_queue      200  200  200  200  200  200  200  200  403  403  403  302
+m_new        200  200  200  200  200  200  200  403  403  403  403  302
+m_own        200  404  404  200  200  200  200  200  403  403  403  302
+m_oth        404  404  200  404  404  404  200  200  403  403  403  302
+m_none       404  404  404  404  404  404  404  404  403  403  403  302
+m_accept     302  404  404  403  302  302  302  403  403  403  403  302
+m_sla        403  403  403  403  403  403  200  403  200  403  403  302
+m_counts     200  200  200  200  200  200  200  200  403  403  403  302
 """
 PERSONA_COLUMNS = {
     "beat": "beat",
@@ -165,6 +174,21 @@ def _request(client, county, page: str):
             return get("fieldwork:report_detail", report.pk)
         case "results":
             return get("stats:results")
+        case "m_queue":
+            return get("matters:queue")
+        case "m_new":
+            return get("matters:new")
+        case "m_own" | "m_oth":
+            return get("matters:detail", _matter(county, page == "m_own").pk)
+        case "m_none":
+            return get("matters:detail", 10**9)
+        case "m_accept":
+            pk = _matter(county, True).pk
+            return client.post(reverse("matters:act", args=[pk, "accept"]), {"note": ""})
+        case "m_sla":
+            return get("matters:sla")
+        case "m_counts":
+            return get("matters:counts")
     raise AssertionError(page)
 
 
@@ -177,6 +201,16 @@ def _visit(county, area: str):
         client_uuid=uuid.uuid4(),
         household="李家",
         purpose="routine",
+    )
+
+
+def _matter(county, own: bool):
+    return matters.matter_create(
+        actor=county.user("beat" if own else "other"),
+        area=county.areas["own" if own else "other"],
+        kind="request",
+        description="路灯坏了",
+        client_uuid=uuid.uuid4(),
     )
 
 
@@ -201,6 +235,8 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"].startswith(login_url)
         elif page == "log_mine":
             assert response["Location"] == reverse("fieldwork:worklog_list")
+        elif page == "m_accept":
+            assert response["Location"].startswith("/matters/")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
         else:

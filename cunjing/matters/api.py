@@ -90,12 +90,6 @@ def present(matter: Matter) -> dict:
     }
 
 
-def available_actions(user, matter: Matter) -> list[str]:
-    if not services.can_handle(user, matter):
-        return []
-    return [a for a in services.HANDLER_ACTIONS if services.allowed(matter, a)]
-
-
 def present_detail(user, matter: Matter) -> dict:
     return MatterDetailOut.model_validate(
         {
@@ -145,7 +139,7 @@ def present_detail(user, matter: Matter) -> dict:
                 }
                 for m, score in selectors.possible_duplicates(user, matter)
             ],
-            "actions": sorted(available_actions(user, matter)),
+            "actions": services.handler_actions(user, matter),
         }
     ).model_dump(mode="json")
 

@@ -288,6 +288,13 @@ STAFF_SOURCES = {
 _DESK_SOURCES = frozenset({Source.HOTLINE, Source.WECHAT, Source.SMS})
 
 
+def sources_for(actor) -> list[str]:
+    """The sources ``actor`` may give a matter, their default first."""
+    allowed_sources = STAFF_SOURCES.get(getattr(actor, "role", ""), _DESK_SOURCES)
+    first = default_source(actor)
+    return [first, *sorted(s for s in allowed_sources if s != first)]
+
+
 def default_source(actor) -> str:
     role = getattr(actor, "role", "")
     return {Role.BEAT_OFFICER: Source.OFFICER, Role.AIDE: Source.AIDE}.get(role, Source.HOTLINE)
@@ -545,6 +552,13 @@ def can_handle(actor, matter: Matter) -> bool:
     if actor.role == Role.BEAT_OFFICER:
         return matter.handling_unit_id == matter.entry_unit_id
     return matter.handling_unit.path.startswith(actor.unit.path)
+
+
+def handler_actions(actor, matter: Matter) -> list[str]:
+    """The handler actions ``actor`` may apply to ``matter`` now (for the forms and the API)."""
+    if not can_handle(actor, matter):
+        return []
+    return sorted(a for a in HANDLER_ACTIONS if allowed(matter, a))
 
 
 def _lock(actor, matter: Matter) -> Matter:
