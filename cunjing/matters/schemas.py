@@ -2,7 +2,8 @@
 string and number; outputs carry the reporter's phone masked."""
 
 import datetime as dt
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 from ninja import Field, Schema
 
@@ -84,9 +85,17 @@ class SlaIn(InputSchema):
     resolve_hours: Annotated[int, Field(ge=1, le=8760, strict=True)]
 
 
+class QueueName(StrEnum):
+    MINE = "mine"
+    OVERDUE = "overdue"
+    AWAITING_REPLY = "awaiting_reply"
+    ALL = "all"
+
+
 class MatterFilter(Schema):
-    queue: Literal["mine", "overdue", "awaiting_reply", "all"] = Field(
-        "all", description="mine: at your unit awaiting action; overdue; awaiting_reply; all."
+    queue: QueueName = Field(
+        QueueName.ALL,
+        description="mine: at your unit awaiting action; overdue; awaiting_reply; all.",
     )
     kind: Annotated[MatterKind | None, EmptyAsNone] = None
     state: Annotated[State | None, EmptyAsNone] = None
