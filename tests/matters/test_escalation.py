@@ -220,3 +220,22 @@ def test_tracking_codes_are_unguessable_and_unique(county):
     assert (
         selectors.matter_by_code(bureau_id=m.bureau_id, tracking_code=m.tracking_code.lower()) == m
     )
+
+
+def test_default_categories_once_per_bureau(county):
+    out = io.StringIO()
+    call_command("matter_categories", stdout=out)
+    first = int(out.getvalue().split()[-1])
+    assert first == sum(len(v) for v in services.DEFAULT_CATEGORIES.values())
+    out = io.StringIO()
+    call_command("matter_categories", stdout=out)
+    assert out.getvalue().strip() == "created 0"
+    lead = county.bureau.pk
+    from cunjing.matters.models import MatterCategory
+
+    theft = MatterCategory.objects.get(bureau_id=lead, kind="lead", name="盗窃")
+    m = new_matter(county, kind="lead", description="有人偷牛", category=theft)
+    assert m.category == theft
+    with pytest.raises(ValidationError) as caught:
+        new_matter(county, kind="request", description="噪音", category=theft)
+    assert "category" in caught.value.message_dict
