@@ -12,6 +12,7 @@ from cunjing.accounts.api import router as accounts_router
 from cunjing.accounts.api import token_auth
 from cunjing.core.api import install_error_handlers, session_auth
 from cunjing.fieldwork.api import router as fieldwork_router
+from cunjing.matters.api import router as matters_router
 from cunjing.org.api import router as org_router
 from cunjing.registry.api import reveal_router as registry_reveal_router
 from cunjing.registry.api import router as registry_router
@@ -52,3 +53,4 @@ api.add_router("/fieldwork", fieldwork_router)
 api.add_router("/stats", stats_router)
 api.add_router("/registry", registry_router)
 api.add_router("/reveal", registry_reveal_router)
+api.add_router("/matters", matters_router)

@@ -60,10 +60,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "treebeard",
+    "huey.contrib.djhuey",
     "cunjing.core",
     "cunjing.org",
     "cunjing.stats",
     "cunjing.fieldwork",
+    "cunjing.matters",
     "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
@@ -201,6 +203,9 @@ if os.environ.get("REDIS_URL"):
     HUEY = {"huey_class": "huey.RedisHuey", "name": "cunjing", "url": os.environ["REDIS_URL"]}
 else:
     HUEY = {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
+# HUEY_IMMEDIATE=1 runs tasks in the calling process (tests, a development shell).
+HUEY["immediate"] = envbool("HUEY_IMMEDIATE", "0")
+HUEY["name"] = "cunjing"
 
 # --- Demo ----------------------------------------------------------------------------------------
 DEMO_PASSWORD_FILE = VAR_DIR / "demo_password"

@@ -13,5 +13,6 @@ urlpatterns = [
     path("stats/", include("cunjing.stats.urls")),
     path("registry/", include("cunjing.registry.urls")),
     path("m/", include("cunjing.workspace.urls")),
+    path("matters/", include("cunjing.matters.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

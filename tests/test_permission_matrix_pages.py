@@ -25,6 +25,7 @@ import pytest
 from django.urls import reverse
 
 from cunjing.fieldwork import services as fieldwork
+from cunjing.matters import services as matters
 from cunjing.org.models import Beat
 from tests.conftest import PERSONAS
 
@@ -76,6 +77,14 @@ ws_worklog   200  200  200  403  403  403  403  403  403  403  403  302
 ws_nokind    404  404  404  404  404  404  404  404  404  404  404  302
 ws_sw        200  200  200  200  200  200  200  200  200  200  200  200
 ws_manifest  200  200  200  200  200  200  200  200  200  200  200  200
+m_queue      200  200  200  200  200  200  200  200  403  403  403  302
+m_new        200  200  200  200  200  200  200  403  403  403  403  302
+m_own        200  404  404  200  200  200  200  200  403  403  403  302
+m_oth        404  404  200  404  404  404  200  200  403  403  403  302
+m_none       404  404  404  404  404  404  404  404  403  403  403  302
+m_accept     302  404  404  403  302  302  302  403  403  403  403  302
+m_sla        403  403  403  403  403  403  200  403  200  403  403  302
+m_counts     200  200  200  200  200  200  200  200  403  403  403  302
 """
 PERSONA_COLUMNS = {
     "beat": "beat",
@@ -194,6 +203,21 @@ def _request(client, county, page: str):
             return get("workspace:sw")
         case "ws_manifest":
             return get("workspace:manifest")
+        case "m_queue":
+            return get("matters:queue")
+        case "m_new":
+            return get("matters:new")
+        case "m_own" | "m_oth":
+            return get("matters:detail", _matter(county, page == "m_own").pk)
+        case "m_none":
+            return get("matters:detail", 10**9)
+        case "m_accept":
+            pk = _matter(county, True).pk
+            return client.post(reverse("matters:act", args=[pk, "accept"]), {"note": ""})
+        case "m_sla":
+            return get("matters:sla")
+        case "m_counts":
+            return get("matters:counts")
     # The registry (一标三实): records in 瓦房沟村 (own), 刘沟村 (sibling), 杨庄村 (other).
     if page.startswith("reg_"):
         from tests.registry.data import build_registry
@@ -230,6 +254,16 @@ def _visit(county, area: str):
     )
 
 
+def _matter(county, own: bool):
+    return matters.matter_create(
+        actor=county.user("beat" if own else "other"),
+        area=county.areas["own" if own else "other"],
+        kind="request",
+        description="路灯坏了",
+        client_uuid=uuid.uuid4(),
+    )
+
+
 def _log(county, persona: str):
     log, _ = fieldwork.worklog_upsert(
         actor=county.user(persona), day=dt.date(2014, 10, 8), text="日志", client_uuid=uuid.uuid4()
@@ -251,6 +285,8 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"].startswith(login_url)
         elif page == "log_mine":
             assert response["Location"] == reverse("fieldwork:worklog_list")
+        elif page == "m_accept":
+            assert response["Location"].startswith("/matters/")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
         else:

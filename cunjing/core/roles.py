@@ -97,3 +97,31 @@ def require(user, capability: str) -> None:
     system itself (commands, demo), which may do everything."""
     if user is not None and not has_capability(user, capability):
         raise PermissionDenied(gettext("You do not have permission to do this."))
+
+
+# --- Matters (四级处理): who reads, reports, handles matters and edits the deadlines ---------
+
+
+class MatterCapability(models.TextChoices):
+    VIEW_MATTERS = "view_matters", _("Read matters")
+    REPORT_MATTERS = "report_matters", _("Report matters")
+    HANDLE_MATTERS = "handle_matters", _("Handle matters")
+    MANAGE_SLA = "manage_sla", _("Edit the deadlines of matters")
+
+
+_M = MatterCapability
+_MATTER_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.BEAT_OFFICER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
+    Role.AIDE: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS}),
+    Role.OFFICE_LEADER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
+    Role.STATION_LEADER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
+    Role.COMMANDER: frozenset(
+        {_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS, _M.MANAGE_SLA}
+    ),
+    Role.INSPECTOR: frozenset({_M.VIEW_MATTERS}),
+    # The system admin keeps the deadlines but reads no matter (residents' personal data).
+    Role.SYSADMIN: frozenset({_M.MANAGE_SLA}),
+}
+CAPABILITIES = {
+    role: caps | _MATTER_CAPABILITIES.get(role, frozenset()) for role, caps in CAPABILITIES.items()
+}

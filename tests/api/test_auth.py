@@ -243,13 +243,27 @@ def test_me(county):
         "role": {"code": "beat_officer", "label": "Beat officer"},
         "unit": {"id": unit.pk, "kind": "workstation", "name": "瓦房沟警务工作站"},
         "bureau": {"id": county.bureau.pk, "name": "测试县公安局", "code": "410499"},
-        "capabilities": ["edit_registry", "reveal_personal_data", "view_org", "view_registry"],
+        "capabilities": [
+            "edit_registry",
+            "handle_matters",
+            "report_matters",
+            "reveal_personal_data",
+            "view_matters",
+            "view_org",
+            "view_registry",
+        ],
     }
 
 
 def test_me_capabilities_of_the_sysadmin(county):
     body = api_as(county.user("sysadmin")).get("/api/me").json()
-    assert body["capabilities"] == ["import_org", "manage_beats", "manage_org", "view_org"]
+    assert body["capabilities"] == [
+        "import_org",
+        "manage_beats",
+        "manage_org",
+        "manage_sla",
+        "view_org",
+    ]
     assert body["role"]["code"] == "sysadmin"
 
 

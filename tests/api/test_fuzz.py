@@ -64,6 +64,7 @@ def case_strategies(schema, county, mode: GenerationMode):
         "area_id": [county.areas[k].pk for k in ("own", "other", "township_a")],
         "beat_id": list(Beat.objects.order_by("pk").values_list("pk", flat=True)[:2]),
         **_registry_ids(county),
+        "matter_id": _matters(county),
     }
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -75,6 +76,25 @@ def case_strategies(schema, county, mode: GenerationMode):
                 for pk in known[name]
             ]
         yield operation.label, st.one_of(strategies)
+
+
+def _matters(county) -> list[int]:
+    """Two matters (瓦房沟村, 杨庄村) for the operations on a matter."""
+    import uuid
+
+    from cunjing.matters import services as matters
+
+    return [
+        matters.matter_create(
+            actor=county.user(persona),
+            area=county.areas[area],
+            kind="request",
+            description="路灯坏了",
+            reporter_phone="13903750001",
+            client_uuid=uuid.uuid4(),
+        ).pk
+        for persona, area in (("beat", "own"), ("other", "other"))
+    ]
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -101,7 +121,7 @@ def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
             case.validate_response(response, checks=[not_a_server_error])
 
         run()
-    assert len(labels) == 43  # every operation of the API was exercised
+    assert len(labels) == 58  # every operation of the API was exercised
 
 
 def test_the_harness_notices_a_5xx(county, wsgi_app, monkeypatch):

@@ -1,0 +1,21 @@
+"""``manage.py matter_categories``: give every bureau the default categories of matters it does
+not have yet (the demo and a new county run it once; running it again adds nothing)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from cunjing.core import context
+from cunjing.matters import services
+from cunjing.org.models import Bureau
+
+
+class Command(BaseCommand):
+    help = "Create the default categories of matters for every bureau (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        created = 0
+        with context.bind(context.RequestContext(channel="command")):
+            for bureau in Bureau.objects.order_by("pk"):
+                created += services.categories_ensure_defaults(actor=None, bureau=bureau)
+        self.stdout.write(f"created {created}")

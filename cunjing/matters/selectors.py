@@ -1,0 +1,238 @@
+"""Reads of matters. Every list starts from ``visible_to(user)`` (the area's jurisdiction);
+aides see no crime leads. Ids the caller sends are matched through the caller's scope
+(invisible or missing → ``DoesNotExist``, a 404).
+
+Lists are keyset-paginated on ``-id`` (ids grow with creation): ``before`` is the last id of the
+previous page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunjing.core.roles import Role
+from cunjing.matters.models import (
+    LEVEL_ORDER,
+    OPEN_STATES,
+    PUBLIC_SOURCES,
+    Matter,
+    MatterKind,
+    State,
+)
+from cunjing.matters.services import (
+    DUPLICATE_CANDIDATES,
+    DUPLICATE_DAYS,
+    DUPLICATE_THRESHOLD,
+    similarity,
+)
+from cunjing.org.models import Area, Unit
+
+
+class Queue:
+    MINE = "mine"
+    OVERDUE = "overdue"
+    AWAITING_REPLY = "awaiting_reply"
+    ALL = "all"
+    CHOICES = (MINE, OVERDUE, AWAITING_REPLY, ALL)
+
+
+def visible(user) -> QuerySet:
+    """The matters ``user`` may read: their scope, and no crime leads for aides."""
+    qs = Matter.objects.visible_to(user)
+    if getattr(user, "role", "") == Role.AIDE:
+        qs = qs.exclude(kind=MatterKind.LEAD)
+    return qs
+
+
+def matter_get(user, pk: int) -> Matter:
+    return (
+        visible(user).select_related("area", "handling_unit", "entry_unit", "category").get(pk=pk)
+    )
+
+
+def _has_reporter() -> Q:
+    return ~Q(reporter_name="") | ~Q(reporter_phone="") | Q(source__in=PUBLIC_SOURCES)
+
+
+def queue_q(user, queue: str, now: dt.datetime) -> Q:
+    if queue == Queue.MINE:
+        if getattr(user, "role", "") == Role.BEAT_OFFICER:
+            mine = Q(handling_unit_id=F("entry_unit_id"))
+        else:
+            mine = Q(handling_unit_id=user.unit_id)
+        return mine & Q(state__in=OPEN_STATES)
+    if queue == Queue.OVERDUE:
+        late = Q(overdue=True) | Q(reply_due_at__lt=now) | Q(resolve_due_at__lt=now)
+        return late & Q(state__in=OPEN_STATES)
+    if queue == Queue.AWAITING_REPLY:
+        waiting = Q(state__in=[State.NEW, State.ACCEPTED, State.RESOLVED, State.REFERRED])
+        return waiting & Q(first_reply_at__isnull=True) & _has_reporter()
+    return Q()
+
+
+def matter_list(
+    user,
+    *,
+    queue: str = Queue.ALL,
+    kind: str | None = None,
+    state: str | None = None,
+    area: int | None = None,
+    unit: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    before: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    """The matters visible to ``user``, newest first, filtered. ``unit`` means handled by that
+    unit or a unit below it."""
+    now = now or timezone.now()
+    qs = visible(user).filter(queue_q(user, queue, now))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if area is not None:
+        qs = qs.filter(area=Area.objects.visible_to(user).get(pk=area))
+    if unit is not None:
+        found = Unit.objects.visible_to(user).get(pk=unit)
+        qs = qs.filter(handling_unit__path__startswith=found.path)
+    if date_from is not None:
+        qs = qs.filter(created_at__gte=_start_of(date_from))
+    if date_to is not None:
+        qs = qs.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    return qs.select_related("area", "handling_unit").order_by("-id")
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def page(qs: QuerySet, limit: int) -> tuple[list[Matter], int | None]:
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].pk if more and rows else None)
+
+
+def timeline(matter: Matter) -> list:
+    return list(matter.events.select_related("actor").order_by("created_at", "id"))
+
+
+def replies(matter: Matter) -> list:
+    return list(matter.replies.select_related("unit", "replied_by").order_by("created_at", "id"))
+
+
+def attachments(matter: Matter) -> list:
+    return list(matter.attachments.order_by("created_at", "id"))
+
+
+def possible_duplicates(user, matter: Matter) -> list[tuple[Matter, float]]:
+    """Matters of the same area and kind from the 7 days before this one, with similar text
+    (bigram Jaccard ≥ 0.5), most similar first. Bounded: the 50 most recent candidates.
+    ``user=None``: the reporter's view (no scope; the same bureau and area)."""
+    qs = visible(user) if user is not None else Matter.objects.all()
+    candidates = (
+        qs.filter(
+            bureau_id=matter.bureau_id,
+            area_id=matter.area_id,
+            kind=matter.kind,
+            created_at__gte=matter.created_at - dt.timedelta(days=DUPLICATE_DAYS),
+            created_at__lte=matter.created_at,
+        )
+        .exclude(pk=matter.pk)
+        .exclude(state=State.MERGED)
+        .order_by("-created_at", "-id")[:DUPLICATE_CANDIDATES]
+    )
+    found = []
+    for other in candidates:
+        score = similarity(matter.description, other.description)
+        if score >= DUPLICATE_THRESHOLD:
+            found.append((other, score))
+    found.sort(key=lambda item: (-item[1], -item[0].pk))
+    return found
+
+
+def matter_by_code(*, bureau_id: int, tracking_code: str) -> Matter:
+    """The matter of a tracking code (the reporter's key; the portal's read). DoesNotExist for
+    an unknown code."""
+    code = (tracking_code or "").strip().upper()
+    return Matter.objects.select_related("area", "handling_unit").get(
+        bureau_id=bureau_id, tracking_code=code
+    )
+
+
+# --- Counts -------------------------------------------------------------------------------------
+
+
+def _figures(rows: list[dict]) -> dict:
+    collected = len(rows)
+    replied = [r for r in rows if r["first_reply_at"] is not None]
+    waits = [(r["first_reply_at"] - r["created_at"]).total_seconds() / 3600 for r in replied]
+    resolved = {level: 0 for level in LEVEL_ORDER}
+    for r in rows:
+        if r["resolved_at"] is not None or r["state"] == State.CLOSED:
+            resolved[r["level"]] += 1
+    return {
+        "collected": collected,
+        "replied": len(replied),
+        "replied_pct": round(100 * len(replied) / collected, 1) if collected else None,
+        "median_hours_to_reply": round(statistics.median(waits), 1) if waits else None,
+        "overdue": sum(1 for r in rows if r["overdue"]),
+        "overdue_pct": (
+            round(100 * sum(1 for r in rows if r["overdue"]) / collected, 1) if collected else None
+        ),
+        "resolved_by_level": resolved,
+    }
+
+
+def matter_counts(
+    user,
+    *,
+    unit: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> dict:
+    """The figures of matters collected by ``unit`` (default: the user's unit) and each unit
+    directly below it, created within the dates: collected, replied and replied %, median hours
+    to the first reply, overdue and overdue %, resolved at each level."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError({"date_to": [_("The end date is before the start date.")]})
+    if unit is not None:
+        root = Unit.objects.visible_to(user).get(pk=unit)
+    else:
+        root = Unit.objects.visible_to(user).get(pk=user.unit_id)
+    qs = visible(user).filter(bureau_id=root.bureau_id, entry_unit__path__startswith=root.path)
+    if date_from is not None:
+        qs = qs.filter(created_at__gte=_start_of(date_from))
+    if date_to is not None:
+        qs = qs.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
+    rows = list(
+        qs.values(
+            "entry_unit__path",
+            "created_at",
+            "first_reply_at",
+            "resolved_at",
+            "overdue",
+            "level",
+            "state",
+        )
+    )
+    children = list(root.get_children().order_by("path"))
+    width = len(root.path) + Unit.steplen
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        grouped[r["entry_unit__path"][:width]].append(r)
+    return {
+        "unit": root,
+        "total": _figures(rows),
+        "by_unit": [(child, _figures(grouped.get(child.path, []))) for child in children],
+    }

@@ -1,0 +1,252 @@
+"""Matters pages for staff: the lists (my queue, overdue, awaiting reply, by kind), a matter
+with its timeline, replies, attachments, possible duplicates and the action forms, the entry of
+a matter (own, hotline, WeChat, SMS), the counts per unit, and the deadlines (SLA) page.
+
+Access: signed in and the capability (else 403); matters through ``selectors.visible`` (else
+404, the same answer as a missing id); writes through ``matters.services``; bad input answers 422
+with the errors on the form's fields.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cunjing.core.masking import mask_phone
+from cunjing.core.roles import MatterCapability, has_capability
+from cunjing.matters import selectors, services
+from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
+from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
+from cunjing.org.forms import add_service_errors
+
+UNPROCESSABLE = 422
+PER_PAGE = 50
+V = MatterCapability.VIEW_MATTERS
+R = MatterCapability.REPORT_MATTERS
+H = MatterCapability.HANDLE_MATTERS
+M = MatterCapability.MANAGE_SLA
+
+
+def _require(user, capability: str) -> None:
+    if not has_capability(user, capability):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _get(user, pk: int) -> Matter:
+    try:
+        return selectors.matter_get(user, pk)
+    except Matter.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, V)
+    form = QueueForm(request.GET or None)
+    status, rows, next_cursor = 200, [], None
+    if form.is_bound and not form.is_valid():
+        status = UNPROCESSABLE
+    else:
+        filters = form.filters() if form.is_bound else {"queue": "all"}
+        qs = selectors.matter_list(user, **filters)
+        rows, next_cursor = selectors.page(qs, PER_PAGE)
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "query": query.urlencode(),
+        "can_add": has_capability(user, R),
+    }
+    return render(request, "matters/queue.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    """Enter a matter; the hidden ``client_uuid`` makes a form posted twice store one."""
+    user = request.user
+    _require(user, R)
+    sources = services.sources_for(user)
+    if request.method != "POST":
+        form = MatterForm(user=user, sources=sources)
+        return render(request, "matters/new.html", {"form": form})
+    form = MatterForm(request.POST, request.FILES, user=user, sources=sources)
+    if form.is_valid():
+        values = dict(form.cleaned_data)
+        upload = values.pop("attachment")
+        existing = (
+            Matter.objects.visible_to(user)
+            .filter(created_by=user, client_uuid=values["client_uuid"])
+            .first()
+        )
+        if existing is not None:
+            return redirect("matters:detail", pk=existing.pk)
+        try:
+            # The matter and its attachment are stored together or not at all.
+            with transaction.atomic():
+                matter = services.matter_create(actor=user, **values)
+                if upload is not None:
+                    services.attachment_add(actor=user, matter=matter, upload=upload)
+        except ValidationError as exc:
+            errors = exc.message_dict
+            if "file" in errors:
+                errors["attachment"] = errors.pop("file")
+            add_service_errors(form, ValidationError(errors))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("matters:detail", pk=matter.pk)
+    return render(request, "matters/new.html", {"form": form}, status=UNPROCESSABLE)
+
+
+def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
+    actions = services.handler_actions(user, matter)
+    forms = forms or {}
+    return {
+        "matter": matter,
+        "reporter_phone": mask_phone(matter.reporter_phone) if matter.reporter_phone else "",
+        "events": selectors.timeline(matter),
+        "replies": selectors.replies(matter),
+        "attachments": selectors.attachments(matter),
+        "duplicates": selectors.possible_duplicates(user, matter),
+        "action_forms": [
+            (name, forms.get(name) or ACTION_FORMS[name]())
+            for name in ACTION_FORMS
+            if name in actions
+        ],
+    }
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    _require(user, V)
+    matter = _get(user, pk)
+    return render(request, "matters/detail.html", _detail_context(user, matter))
+
+
+ACTION_SERVICES = {
+    "accept": lambda actor, matter, d: services.matter_accept(
+        actor=actor, matter=matter, note=d["note"]
+    ),
+    "reply": lambda actor, matter, d: services.matter_reply(
+        actor=actor, matter=matter, channel=d["channel"], text=d["text"]
+    ),
+    "resolve": lambda actor, matter, d: services.matter_resolve(
+        actor=actor, matter=matter, resolution=d["resolution"]
+    ),
+    "escalate": lambda actor, matter, d: services.matter_escalate(
+        actor=actor, matter=matter, reason=d["reason"]
+    ),
+    "refer": lambda actor, matter, d: services.matter_refer(
+        actor=actor, matter=matter, body=d["body"], note=d["note"]
+    ),
+    "merge": lambda actor, matter, d: services.matter_merge(
+        actor=actor, matter=matter, target_id=d["target"], note=d["note"]
+    ),
+    "case": lambda actor, matter, d: services.matter_mark_case(
+        actor=actor, matter=matter, case_number=d["case_number"]
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One handler action on a matter: redirect back on success, the detail page with the
+    form's errors (422) otherwise."""
+    user = request.user
+    if action not in ACTION_FORMS:
+        raise Http404
+    _require(user, H)
+    matter = _get(user, pk)
+    form = ACTION_FORMS[action](request.POST)
+    if form.is_valid():
+        try:
+            ACTION_SERVICES[action](user, matter, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            for message in [m for ms in exc.message_dict.values() for m in ms]:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("matters:detail", pk=pk)
+    matter = _get(user, pk)
+    context = _detail_context(user, matter, {action: form})
+    return render(request, "matters/detail.html", context, status=UNPROCESSABLE)
+
+
+@login_required
+@require_safe
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    user = request.user
+    _require(user, V)
+    visible = selectors.visible(user).values("pk")
+    found = MatterAttachment.objects.filter(pk=pk, matter_id__in=visible).first()
+    if found is None:
+        raise Http404
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def sla(request: HttpRequest) -> HttpResponse:
+    """The bureau's deadlines per level and kind: the commander and the system admin."""
+    user = request.user
+    _require(user, M)
+    status = 200
+    form = SlaForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.sla_policy_set(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("matters:sla")
+        status = UNPROCESSABLE
+    table = [
+        (
+            Level(level).label,
+            [services.sla_hours(user.bureau_id, level, kind) for kind in MatterKind.values],
+        )
+        for level in LEVEL_ORDER
+    ]
+    context = {"form": form, "table": table, "kinds": MatterKind.labels}
+    return render(request, "matters/sla.html", context, status=status)
+
+
+@login_required
+@require_safe
+def counts(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(user, V)
+    form = CountsForm(request.GET or None)
+    status, data = 200, None
+    if form.is_bound and not form.is_valid():
+        status = UNPROCESSABLE
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        try:
+            data = selectors.matter_counts(
+                user, date_from=filters.get("date_from"), date_to=filters.get("date_to")
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = UNPROCESSABLE
+    levels = [(level, Level(level).label) for level in LEVEL_ORDER]
+    context = {"form": form, "data": data, "levels": levels}
+    return render(request, "matters/counts.html", context, status=status)

@@ -1,0 +1,276 @@
+"""The transition table, every allowed and every refused (state, action) pair, and the guards:
+each transition writes its timeline row and its audit event in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from cunjing.core.models import AuditEvent
+from cunjing.matters import services
+from cunjing.matters.models import Action, Level, Matter, MatterEvent, State
+from tests.matters import new_matter
+
+A, S = Action, State
+
+EXPECTED = {
+    (S.NEW, A.ACCEPT): S.ACCEPTED,
+    (S.NEW, A.REPLY): S.NEW,
+    (S.ACCEPTED, A.REPLY): S.ACCEPTED,
+    (S.RESOLVED, A.REPLY): S.RESOLVED,
+    (S.REFERRED, A.REPLY): S.REFERRED,
+    (S.ACCEPTED, A.RESOLVE): S.RESOLVED,
+    (S.NEW, A.ESCALATE): S.NEW,
+    (S.ACCEPTED, A.ESCALATE): S.NEW,
+    (S.NEW, A.REFER): S.REFERRED,
+    (S.ACCEPTED, A.REFER): S.REFERRED,
+    (S.NEW, A.MERGE): S.MERGED,
+    (S.ACCEPTED, A.MERGE): S.MERGED,
+    (S.RESOLVED, A.CONFIRM): S.CLOSED,
+    (S.RESOLVED, A.REOPEN): S.ACCEPTED,
+    (S.RESOLVED, A.CLOSE): S.CLOSED,
+    (S.RESOLVED, A.RATE): S.RESOLVED,
+    (S.CLOSED, A.RATE): S.CLOSED,
+    (S.NEW, A.OVERDUE): S.NEW,
+    (S.ACCEPTED, A.OVERDUE): S.ACCEPTED,
+    (S.NEW, A.CASE): S.NEW,
+    (S.ACCEPTED, A.CASE): S.ACCEPTED,
+    (S.RESOLVED, A.CASE): S.RESOLVED,
+    (S.CLOSED, A.CASE): S.CLOSED,
+    (S.REFERRED, A.CASE): S.REFERRED,
+}
+
+
+def test_the_table_is_exactly_the_documented_one():
+    assert services.TRANSITIONS == EXPECTED
+    # nothing leaves a merged matter; closed and referred only take a rating / a reply / a case
+    assert not [k for k in services.TRANSITIONS if k[0] == S.MERGED]
+
+
+def _at(county, state: str) -> Matter:
+    """A matter of the beat officer brought into ``state`` through the services."""
+    beat = county.user("beat")
+    m = new_matter(county)
+    if state == S.NEW:
+        return m
+    if state in (S.REFERRED,):
+        return services.matter_refer(actor=beat, matter=m, body="乡政府")
+    if state == S.MERGED:
+        other = new_matter(county)
+        return services.matter_merge(actor=beat, matter=m, target_id=other.pk)
+    services.matter_accept(actor=beat, matter=m)
+    if state == S.ACCEPTED:
+        return Matter.objects.get(pk=m.pk)
+    services.matter_reply(actor=beat, matter=m, channel="phone", text="已处理")
+    services.matter_resolve(actor=beat, matter=m, resolution="修好了")
+    if state == S.RESOLVED:
+        return Matter.objects.get(pk=m.pk)
+    return services.matter_confirm(bureau_id=m.bureau_id, tracking_code=m.tracking_code)
+
+
+def _apply(county, matter: Matter, action: str):
+    beat = county.user("beat")
+    code = {"bureau_id": matter.bureau_id, "tracking_code": matter.tracking_code}
+    match action:
+        case A.ACCEPT:
+            return services.matter_accept(actor=beat, matter=matter)
+        case A.REPLY:
+            return services.matter_reply(actor=beat, matter=matter, channel="sms", text="收到")
+        case A.RESOLVE:
+            return services.matter_resolve(actor=beat, matter=matter, resolution="好了")
+        case A.ESCALATE:
+            return services.matter_escalate(actor=beat, matter=matter, reason="处理不了")
+        case A.REFER:
+            return services.matter_refer(actor=beat, matter=matter, body="供电所")
+        case A.MERGE:
+            target = new_matter(county, description="另一件事")
+            return services.matter_merge(actor=beat, matter=matter, target_id=target.pk)
+        case A.CONFIRM:
+            return services.matter_confirm(**code)
+        case A.REOPEN:
+            return services.matter_reopen(**code, reason="又坏了")
+        case A.RATE:
+            return services.matter_rate(**code, score=5, comment="满意")
+        case A.CASE:
+            matter.kind = "lead"
+            Matter.objects.filter(pk=matter.pk).update(kind="lead")
+            return services.matter_mark_case(actor=beat, matter=matter, case_number="A2014-1")
+    raise AssertionError(action)
+
+
+PUBLIC_ACTIONS = [a for a in A.values if a not in (A.CREATE, A.CLOSE, A.OVERDUE)]
+
+
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(S.values, PUBLIC_ACTIONS)))
+def test_every_pair_is_allowed_or_refused_as_the_table_says(county, state, action):
+    matter = _at(county, state)
+    events = MatterEvent.objects.filter(matter=matter).count()
+    audits = AuditEvent.objects.filter(object_type="matters.matter", object_id=str(matter.pk))
+    audits_before = audits.count()
+    expected = EXPECTED.get((state, action))
+    if expected is None:
+        with pytest.raises(ValidationError) as caught:
+            _apply(county, matter, action)
+        assert "state" in caught.value.message_dict
+        assert MatterEvent.objects.filter(matter=matter).count() == events
+        assert audits.count() == audits_before
+        assert Matter.objects.get(pk=matter.pk).state == state
+        return
+    _apply(county, matter, action)
+    after = Matter.objects.get(pk=matter.pk)
+    assert after.state == expected
+    row = MatterEvent.objects.filter(matter=matter).order_by("-id").first()
+    assert MatterEvent.objects.filter(matter=matter).count() == events + 1
+    assert (row.action, row.from_state, row.to_state) == (action, state, expected)
+    assert audits.count() == audits_before + 1
+    assert audits.first().action == f"matter.{action}"
+
+
+def test_a_matter_starts_new_at_the_workstation_serving_its_area(county):
+    m = new_matter(county)
+    assert (m.state, m.level, m.handling_unit, m.entry_unit) == (
+        S.NEW,
+        Level.WORKSTATION,
+        county.units["ws_own"],
+        county.units["ws_own"],
+    )
+    assert len(m.tracking_code) == 12 and m.tracking_code.isalnum()
+    assert m.reply_due_at - m.created_at == dt.timedelta(hours=24)
+    assert m.resolve_due_at - m.created_at == dt.timedelta(hours=72)
+    (row,) = MatterEvent.objects.filter(matter=m)
+    assert (row.action, row.to_state, row.to_level) == ("create", "new", "workstation")
+
+
+def test_a_community_without_workstation_starts_at_its_office(county):
+    m = new_matter(county, persona="office_leader", area="community_a", source="hotline")
+    assert (m.level, m.handling_unit) == (Level.OFFICE, county.units["office_a"])
+
+
+def test_escalation_goes_exactly_one_level_up_and_restarts_the_clocks(county):
+    m = new_matter(county)
+    leader = county.user("commander")
+    seen = [m.level]
+    for expected_unit in ("office_a", "station_a", "bureau"):
+        m = services.matter_escalate(actor=leader, matter=m, reason="升级")
+        seen.append(m.level)
+        assert m.handling_unit == county.units[expected_unit]
+        assert m.state == S.NEW
+    assert seen == ["workstation", "office", "station", "bureau"]
+    with pytest.raises(ValidationError) as caught:
+        services.matter_escalate(actor=leader, matter=m, reason="再升")
+    assert "level" in caught.value.message_dict
+
+
+def test_closing_needs_a_reply_when_the_reporter_is_known(county):
+    beat = county.user("beat")
+    m = new_matter(county)
+    services.matter_accept(actor=beat, matter=m)
+    services.matter_resolve(actor=beat, matter=m, resolution="处理完毕")
+    with pytest.raises(ValidationError):
+        services.matter_confirm(bureau_id=m.bureau_id, tracking_code=m.tracking_code)
+    later = timezone.now() + dt.timedelta(days=8)
+    assert services.close_resolved(now=later) == 0
+    assert Matter.objects.get(pk=m.pk).state == S.RESOLVED
+    services.matter_reply(actor=beat, matter=m, channel="phone", text="已修好")
+    assert services.close_resolved(now=later) == 1
+    assert Matter.objects.get(pk=m.pk).state == S.CLOSED
+
+
+def test_an_anonymous_matter_closes_without_a_reply(county):
+    beat = county.user("beat")
+    m = new_matter(county, reporter_name="", reporter_phone="")
+    services.matter_accept(actor=beat, matter=m)
+    services.matter_resolve(actor=beat, matter=m, resolution="处理完毕")
+    assert services.close_resolved(now=timezone.now() + dt.timedelta(days=6)) == 0
+    assert services.close_resolved(now=timezone.now() + dt.timedelta(days=7, minutes=1)) == 1
+
+
+def test_reopen_only_within_seven_days_and_rating_only_once(county, monkeypatch):
+    m = _at(county, S.RESOLVED)
+    code = {"bureau_id": m.bureau_id, "tracking_code": m.tracking_code.lower()}
+    services.matter_rate(**code, score=4)
+    with pytest.raises(ValidationError) as caught:
+        services.matter_rate(**code, score=5)
+    assert "rating" in caught.value.message_dict
+    with pytest.raises(ValidationError):
+        services.matter_rate(**{**code, "tracking_code": m.tracking_code}, score=9)
+    late = timezone.now() + dt.timedelta(days=7, hours=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: late)
+    with pytest.raises(ValidationError):
+        services.matter_reopen(**code, reason="没修好")
+    monkeypatch.undo()
+    m = services.matter_reopen(**code, reason="没修好")
+    assert (m.state, m.level, m.reopen_count, m.resolved_at) == (S.ACCEPTED, "workstation", 1, None)
+
+
+def test_an_unknown_tracking_code_is_not_found(county):
+    with pytest.raises(Matter.DoesNotExist):
+        services.matter_confirm(bureau_id=county.bureau.pk, tracking_code="ABCDEFGHJKLM")
+
+
+def test_merge_targets_must_be_visible_unmerged_and_not_itself(county):
+    beat = county.user("beat")
+    m = new_matter(county)
+    theirs = new_matter(county, persona="other", area="other")
+    for target in (m.pk, theirs.pk, 10**9):
+        with pytest.raises(ValidationError) as caught:
+            services.matter_merge(actor=beat, matter=m, target_id=target)
+        assert "target" in caught.value.message_dict
+    first = new_matter(county)
+    second = new_matter(county)
+    services.matter_merge(actor=beat, matter=first, target_id=second.pk)
+    with pytest.raises(ValidationError):
+        services.matter_merge(actor=beat, matter=m, target_id=first.pk)
+    m = services.matter_merge(actor=beat, matter=m, target_id=second.pk)
+    assert (m.state, m.merged_into_id) == (S.MERGED, second.pk)
+
+
+def test_only_leads_lead_to_cases_once(county):
+    beat = county.user("beat")
+    m = new_matter(county)
+    with pytest.raises(ValidationError) as caught:
+        services.matter_mark_case(actor=beat, matter=m, case_number="X1")
+    assert "kind" in caught.value.message_dict
+    lead = new_matter(county, kind="lead", description="有人收购来路不明的电动车")
+    lead = services.matter_mark_case(actor=beat, matter=lead, case_number="武公刑立字〔2015〕12号")
+    assert lead.case_number == "武公刑立字〔2015〕12号"
+    assert AuditEvent.objects.filter(action="matter.case", object_id=str(lead.pk)).exists()
+    with pytest.raises(ValidationError):
+        services.matter_mark_case(actor=beat, matter=lead, case_number="X2")
+
+
+@pytest.mark.parametrize(
+    ("persona", "level_steps", "allowed"),
+    [
+        ("beat", 0, True),
+        ("beat", 1, False),  # at the office the beat officer no longer acts
+        ("aide", 0, False),
+        ("inspector", 0, False),
+        ("office_leader", 0, True),
+        ("office_leader", 1, True),
+        ("office_leader", 2, False),
+        ("station_leader", 2, True),
+        ("station_leader", 3, False),
+        ("commander", 3, True),
+    ],
+)
+def test_who_acts_at_which_level(county, persona, level_steps, allowed):
+    m = new_matter(county)
+    for _ in range(level_steps):
+        m = services.matter_escalate(actor=county.user("commander"), matter=m, reason="升级")
+    user = county.user(persona)
+    if allowed:
+        assert services.matter_accept(actor=user, matter=m).state == S.ACCEPTED
+    else:
+        with pytest.raises((PermissionDenied, Matter.DoesNotExist)):
+            services.matter_accept(actor=user, matter=m)
+
+
+def test_out_of_scope_is_not_found(county):
+    m = new_matter(county)
+    with pytest.raises(Matter.DoesNotExist):
+        services.matter_accept(actor=county.user("sibling"), matter=m)
