@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -225,11 +226,11 @@ def test_tracking_codes_are_unguessable_and_unique(county):
 def test_default_categories_once_per_bureau(county):
     out = io.StringIO()
     call_command("matter_categories", stdout=out)
-    first = int(out.getvalue().split()[-1])
+    first = int(re.findall(r"\d+", out.getvalue())[-1])
     assert first == sum(len(v) for v in services.DEFAULT_CATEGORIES.values())
     out = io.StringIO()
     call_command("matter_categories", stdout=out)
-    assert out.getvalue().strip() == "created 0"
+    assert re.findall(r"\d+", out.getvalue()) == ["0"]
     lead = county.bureau.pk
     from cunjing.matters.models import MatterCategory
 

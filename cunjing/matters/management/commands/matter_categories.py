@@ -4,6 +4,7 @@ not have yet (the demo and a new county run it once; running it again adds nothi
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from cunjing.core import context
 from cunjing.matters import services
@@ -18,4 +19,4 @@ class Command(BaseCommand):
         with context.bind(context.RequestContext(channel="command")):
             for bureau in Bureau.objects.order_by("pk"):
                 created += services.categories_ensure_defaults(actor=None, bureau=bureau)
-        self.stdout.write(f"created {created}")
+        self.stdout.write(_("Default categories created: %(n)d") % {"n": created})

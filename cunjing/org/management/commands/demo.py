@@ -30,6 +30,7 @@ from cunjing.core import context
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import Role
 from cunjing.fieldwork import demo as field_demo
+from cunjing.matters import services as matter_services
 from cunjing.org.demo import builder, wugang
 from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
 from cunjing.registry import demo as registry_demo
@@ -159,6 +160,7 @@ class Command(BaseCommand):
                 if not no_simulate:
                     self.stdout.write(_("Filling the registry (一标三实)…"))
                     registry_demo.populate(county.bureau, seed=seed, progress=self.progress)
+                    matter_services.categories_ensure_defaults(actor=None, bureau=county.bureau)
                     self.simulate(county.bureau, seed)
         except ValidationError as exc:
             raise CommandError(
