@@ -92,7 +92,10 @@ def _present(record, out: type[Schema], viewer) -> dict:
     for name in out.model_fields:
         if name not in _BASE_FIELDS:
             field = record._meta.get_field(name)
-            data[name] = getattr(record, field.attname)
+            if field.many_to_many:
+                data[name] = sorted(v.pk for v in getattr(record, name).all())
+            else:
+                data[name] = getattr(record, field.attname)
     if "id_number" in data:
         # Aides see no ID numbers at all; everybody else the masked form.
         masked = mask_id_number(data["id_number"])
@@ -217,6 +220,8 @@ def _register(kind: Kind) -> None:
         qs = selectors.record_list(
             user, kind.model, **filters.model_dump(exclude={"limit"}, exclude_none=True)
         )
+        if kind.model is PreventionActivity:
+            qs = qs.prefetch_related("volunteers")
         rows, cursor = selectors.page(qs, filters.limit)
         return {"items": [_present(r, out, user) for r in rows], "next": cursor}
 

@@ -142,9 +142,27 @@ VolunteerForm = _record_form(
     ["name", "phone", "skills"],
     {"phone": forms.TextInput(attrs={"inputmode": "tel"})},
 )
-PreventionForm = _record_form(
-    PreventionActivity, ["kind", "description", "participants"], {"description": _TEXTAREA}
+_PreventionForm = _record_form(
+    PreventionActivity,
+    ["kind", "description", "participants", "volunteers"],
+    {"description": _TEXTAREA, "volunteers": forms.CheckboxSelectMultiple},
 )
+VOLUNTEER_CHOICES_MAX = 300
+
+
+class PreventionForm(_PreventionForm):
+    """Names the volunteers who took part, from those of the user's areas (left out when there
+    are too many to list: a leader's)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        volunteers = Volunteer.objects.visible_to(user).order_by("name", "id")
+        if volunteers[: VOLUNTEER_CHOICES_MAX + 1].count() > VOLUNTEER_CHOICES_MAX:
+            del self.fields["volunteers"]
+            return
+        field = self.fields["volunteers"]
+        field.queryset = volunteers
+        field.required = False
 
 
 class RecordFilterForm(TablerForm):

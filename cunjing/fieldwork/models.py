@@ -346,6 +346,13 @@ class PreventionActivity(FieldRecord):
     kind = models.CharField(_("kind"), max_length=20, choices=PreventionKind.choices)
     description = models.TextField(_("description"), max_length=2000)
     participants = models.PositiveIntegerField(_("participants"), validators=_range(1, 1000))
+    volunteers = models.ManyToManyField(
+        Volunteer,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("volunteers"),
+        help_text=_("The registered volunteers who took part."),
+    )
 
     class Meta:
         verbose_name = _("prevention activity")

@@ -97,6 +97,9 @@ class PreventionIn(RecordIn):
     kind: PreventionKind
     description: Text = Field(min_length=1, max_length=2000)
     participants: _int(1, 1000)
+    volunteers: list[BodyId] = Field(
+        default_factory=list, max_length=200, description="The volunteers who took part."
+    )
 
 
 class WorkLogIn(InputSchema):
@@ -232,6 +235,7 @@ class PreventionOut(RecordOut):
     kind: PreventionKind
     description: str
     participants: int
+    volunteers: list[int] = Field(default_factory=list)
 
 
 class WorkLogOut(Schema):

@@ -146,6 +146,7 @@ def _create(
     fields: Mapping[str, Any],
     figures: Mapping[str, int],
     action: str,
+    volunteers: list | None = None,
 ):
     area = _check_area(actor, area, model)
     unit = serving_unit(actor, area)
@@ -165,7 +166,11 @@ def _create(
     )
     record.full_clean()
     record.save()
-    audit.record(actor=actor, action=action, instance=record, after=_snapshot(record))
+    after = _snapshot(record)
+    if volunteers:
+        record.volunteers.set(volunteers)
+        after["volunteers"] = [v.pk for v in volunteers]
+    audit.record(actor=actor, action=action, instance=record, after=after)
     figures_add(unit=unit, day=occurred_on, deltas=figures)
     return record
 
@@ -380,9 +385,20 @@ def prevention_create(
     kind: str,
     description: str,
     participants: int,
+    volunteers=(),
 ) -> PreventionActivity:
-    """A prevention activity (aides may record it too); no figure counts it."""
-    return _create(
+    """A prevention activity (aides may record it too); no figure counts it. ``volunteers``
+    (ids or instances) are the registered volunteers who took part: each must be visible to the
+    actor, and there cannot be more of them than ``participants``."""
+    ids = sorted({getattr(v, "pk", v) for v in volunteers or ()})
+    joined = list(Volunteer.objects.visible_to(actor).filter(pk__in=ids)) if ids else []
+    if len(joined) != len(ids):
+        raise ValidationError({"volunteers": [_("Choose volunteers of your own areas.")]})
+    if isinstance(participants, int) and len(joined) > participants:
+        raise ValidationError(
+            {"participants": [_("There cannot be fewer participants than volunteers named.")]}
+        )
+    record = _create(
         PreventionActivity,
         actor=actor,
         area=area,
@@ -391,7 +407,9 @@ def prevention_create(
         fields={"kind": kind, "description": description, "participants": participants},
         figures={},
         action="fieldwork.prevention.create",
+        volunteers=joined,
     )
+    return record
 
 
 @transaction.atomic

@@ -289,6 +289,9 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         for n in names
         if n not in skip
     ]
+    if page_kind.model is PreventionActivity:
+        names = [v.name for v in record.volunteers.visible_to(user).order_by("name")]
+        fields.append((str(_("volunteers")), "、".join(names)))
     context = {"kind": page_kind, "record": record, "fields": fields}
     return render(request, "fieldwork/record_detail.html", context)
 

@@ -33,7 +33,8 @@ SUMMARY_FIELDS = {
 }
 # Fields whose type is not told by the model field alone.
 INPUT_TYPES = {"phone": "tel"}
-NOT_FORM_FIELDS = {"client_uuid"}
+# The phone form records how many took part; naming the volunteers is done on the record page.
+NOT_FORM_FIELDS = {"client_uuid", "volunteers"}
 
 
 @dataclass(frozen=True)
