@@ -411,17 +411,33 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
 def worklog_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     _require_view(user)
+    form = SupervisionForm() if _may_supervise(user) else None
+    return render(request, "fieldwork/worklog_detail.html", _worklog_context(user, pk, form))
+
+
+def _worklog_context(user, pk: int, supervise_form) -> dict:
     try:
         log = selectors.worklog_get(user, pk)
     except WorkLog.DoesNotExist:
         raise Http404 from None
-    context = {
+    return {
         "log": log,
         **_day_context(user, log.officer_id, log.day),
         "supervisions": selectors.supervisions_of(user, worklog=log),
-        "supervise_form": SupervisionForm() if _may_supervise(user) else None,
+        "supervise_form": supervise_form,
     }
-    return render(request, "fieldwork/worklog_detail.html", context)
+
+
+def _report_context(user, pk: int, supervise_form) -> dict:
+    try:
+        report = selectors.report_get(user, pk)
+    except OfficerReport.DoesNotExist:
+        raise Http404 from None
+    return {
+        "report": report,
+        "supervisions": selectors.supervisions_of(user, report=report),
+        "supervise_form": supervise_form,
+    }
 
 
 def _may_supervise(user) -> bool:
@@ -498,16 +514,8 @@ def report_edit(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     _require_view(user)
-    try:
-        report = selectors.report_get(user, pk)
-    except OfficerReport.DoesNotExist:
-        raise Http404 from None
-    context = {
-        "report": report,
-        "supervisions": selectors.supervisions_of(user, report=report),
-        "supervise_form": SupervisionForm() if _may_supervise(user) else None,
-    }
-    return render(request, "fieldwork/report_detail.html", context)
+    form = SupervisionForm() if _may_supervise(user) else None
+    return render(request, "fieldwork/report_detail.html", _report_context(user, pk, form))
 
 
 @login_required
@@ -531,25 +539,6 @@ def supervise(request: HttpRequest, target: str, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(f"fieldwork:{target}_detail", pk=pk)
     # Re-show the page with the errors on the form.
-    if target == "worklog":
-        try:
-            log = selectors.worklog_get(user, pk)
-        except WorkLog.DoesNotExist:
-            raise Http404 from None
-        context = {
-            "log": log,
-            **_day_context(user, log.officer_id, log.day),
-            "supervisions": selectors.supervisions_of(user, worklog=log),
-            "supervise_form": form,
-        }
-        return render(request, "fieldwork/worklog_detail.html", context, status=UNPROCESSABLE)
-    try:
-        report = selectors.report_get(user, pk)
-    except OfficerReport.DoesNotExist:
-        raise Http404 from None
-    context = {
-        "report": report,
-        "supervisions": selectors.supervisions_of(user, report=report),
-        "supervise_form": form,
-    }
-    return render(request, "fieldwork/report_detail.html", context, status=UNPROCESSABLE)
+    build = _worklog_context if target == "worklog" else _report_context
+    template = f"fieldwork/{target}_detail.html"
+    return render(request, template, build(user, pk, form), status=UNPROCESSABLE)

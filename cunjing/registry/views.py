@@ -196,6 +196,24 @@ def _edit(request, *, obj, form_class, service, kwarg: str, editable, done: str,
     return form, False
 
 
+def _create_under(request, *, parent, form_class, create, title: str, back, done: str, to):
+    """The shared create flow of a record under ``parent`` (an address or a dwelling): the
+    form, the service, its errors on the form; ``to(created)`` is where to go afterwards."""
+    context = {"title": title, "back": back}
+    if request.method != "POST":
+        return _form_page(request, "registry/form.html", {**context, "form": form_class()})
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            created = create(actor=request.user, **parent, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(*to(created))
+    return _form_page(request, "registry/form.html", {**context, "form": form}, UNPROCESSABLE)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -224,19 +242,16 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dwelling_new(request: HttpRequest, pk: int) -> HttpResponse:
     address = _get(request, selectors.address_get, pk, Capability.EDIT_REGISTRY)
-    context = {"title": _("New dwelling"), "back": address}
-    if request.method != "POST":
-        return _form_page(request, "registry/form.html", {**context, "form": DwellingForm()})
-    form = DwellingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.dwelling_create(actor=request.user, address=address, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The dwelling has been saved."))
-            return redirect("registry:address_detail", pk=address.pk)
-    return _form_page(request, "registry/form.html", {**context, "form": form}, UNPROCESSABLE)
+    return _create_under(
+        request,
+        parent={"address": address},
+        form_class=DwellingForm,
+        create=services.dwelling_create,
+        title=_("New dwelling"),
+        back=address,
+        done=_("The dwelling has been saved."),
+        to=lambda _dwelling: ("registry:address_detail", address.pk),
+    )
 
 
 @login_required
@@ -267,21 +282,16 @@ def dwelling_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_new(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = _get(request, selectors.dwelling_get, pk, Capability.EDIT_REGISTRY)
-    context = {"title": _("New resident"), "back": dwelling.address}
-    if request.method != "POST":
-        return _form_page(request, "registry/form.html", {**context, "form": ResidentForm()})
-    form = ResidentForm(request.POST)
-    if form.is_valid():
-        try:
-            resident = services.resident_create(
-                actor=request.user, dwelling=dwelling, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The resident has been saved."))
-            return redirect("registry:resident_detail", pk=resident.pk)
-    return _form_page(request, "registry/form.html", {**context, "form": form}, UNPROCESSABLE)
+    return _create_under(
+        request,
+        parent={"dwelling": dwelling},
+        form_class=ResidentForm,
+        create=services.resident_create,
+        title=_("New resident"),
+        back=dwelling.address,
+        done=_("The resident has been saved."),
+        to=lambda resident: ("registry:resident_detail", resident.pk),
+    )
 
 
 def _reveal_rows(user, resident, revealed: dict | None = None, errors: dict | None = None):
@@ -400,19 +410,16 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def establishment_new(request: HttpRequest, pk: int) -> HttpResponse:
     address = _get(request, selectors.address_get, pk, Capability.EDIT_REGISTRY)
-    context = {"title": _("New establishment"), "back": address}
-    if request.method != "POST":
-        return _form_page(request, "registry/form.html", {**context, "form": EstablishmentForm()})
-    form = EstablishmentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.establishment_create(actor=request.user, address=address, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The establishment has been saved."))
-            return redirect("registry:address_detail", pk=address.pk)
-    return _form_page(request, "registry/form.html", {**context, "form": form}, UNPROCESSABLE)
+    return _create_under(
+        request,
+        parent={"address": address},
+        form_class=EstablishmentForm,
+        create=services.establishment_create,
+        title=_("New establishment"),
+        back=address,
+        done=_("The establishment has been saved."),
+        to=lambda _establishment: ("registry:address_detail", address.pk),
+    )
 
 
 @login_required
