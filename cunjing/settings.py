@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "huey.contrib.djhuey",
+    "django_ratelimit",
     "cunjing.core",
     "cunjing.org",
     "cunjing.stats",
@@ -207,6 +208,24 @@ else:
 HUEY["immediate"] = envbool("HUEY_IMMEDIATE", "0")
 HUEY["name"] = "cunjing"
 
+# --- Cache and rate limits --------------------------------------------------------------------------
+# The rate limits of the public portal and Open311 (django-ratelimit) count in the cache. With
+# REDIS_URL (county deployment) every worker shares one count; without it (embedded) each worker
+# process counts on its own, so the limit a client meets is at most workers × the rate.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "cunjing",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "1")
+
 # --- Demo ----------------------------------------------------------------------------------------
 DEMO_PASSWORD_FILE = VAR_DIR / "demo_password"
 
@@ -220,4 +239,9 @@ LOGGING = {
 
 # Lockout is per account (5 failures → 30 minutes), not per address: a station's officers share
 # one NAT address, and one officer's typos must not lock out the whole station.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# django_ratelimit.E003: LocMemCache is not shared between worker processes — accepted for the
+# embedded deployment only (see the cache section above; REDIS_URL gives a shared count).
+# django_ratelimit.W001: Django's own RedisCache is not on its list; its incr is Redis INCR.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "django_ratelimit.W001"]
+if not os.environ.get("REDIS_URL"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")

@@ -12,6 +12,15 @@ FAST_HASHERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: rate-limit counts must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_hashing():
     """Argon2 is deliberately slow; tests that check it ask for it explicitly."""
