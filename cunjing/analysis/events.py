@@ -19,10 +19,19 @@ import numpy as np
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
-_DATE_RE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+# An optional time after the date: ``T``/space, ``H:MM[:SS[.fff]]``, an optional AM/PM and an
+# optional offset (kept as written: only the wall-clock date and hour are used).
+_TIME = (
+    r"(?:(?:[T ]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
+# Year first: 2024-03-05, 2024/3/5, 2024.03.05 and 2024年3月5日.
+_YMD_RE = re.compile(
+    r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)" + _TIME + "$"
+)
+# Year last: 03/05/2024 (month first, as US open-data portals write it) or 05.03.2024 (day
+# first). The order is settled per file, see ``_slash_order``.
+_DMY_RE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME + "$")
 
 REQUIRED_COLUMNS = ("occurred_at", "type", "lat", "lon")
 
@@ -101,6 +110,7 @@ class LoadReport:
     accepted: int = 0
     rejected: Counter = field(default_factory=Counter)
     examples: dict[str, int] = field(default_factory=dict)  # reason -> first line number
+    date_order: str = ""  # how day-month-year dates were read: "month first", "day first", ...
 
     @property
     def rejected_total(self) -> int:
@@ -108,7 +118,9 @@ class LoadReport:
 
     def reject(self, reason: str, line: int) -> None:
         self.rejected[reason] += 1
-        self.examples.setdefault(reason, line)
+        first = self.examples.get(reason)
+        if first is None or line < first:
+            self.examples[reason] = line
 
     def summary(self) -> str:
         text = f"read {self.rows} rows: {self.accepted} accepted, {self.rejected_total} rejected"
@@ -118,6 +130,8 @@ class LoadReport:
                 for reason, count in sorted(self.rejected.items())
             ]
             text += " — " + ", ".join(parts)
+        if self.date_order:
+            text += f"; day-month-year dates read {self.date_order}"
         return text
 
     def as_dict(self) -> dict:
@@ -125,6 +139,7 @@ class LoadReport:
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected": dict(sorted(self.rejected.items())),
+            **({"date_order": self.date_order} if self.date_order else {}),
         }
 
 
@@ -135,18 +150,23 @@ class CSVFormatError(ValueError):
 def load_csv(path: str | Path) -> tuple[Events, LoadReport]:
     """Load ``occurred_at,type,lat,lon`` (header required, other columns ignored).
 
+    ``occurred_at`` is a date, optionally with a time: year first (``2024-03-05``, ``2024/3/5``,
+    ``2024年3月5日``, ISO 8601 with ``T``, fractions and an offset) or year last (``03/05/2024
+    11:30:00 PM``, month first as US open-data portals write it, or day first when the file's
+    numbers show it — see ``LoadReport.date_order``).
+
     Bad rows are counted by reason in the returned :class:`LoadReport`, never fatal:
     ``short_row``, ``bad_date``, ``empty_type``, ``bad_lat``/``bad_lon`` (not a number),
     ``lat_out_of_range``/``lon_out_of_range``, ``zero_coordinates`` (0,0 — a missing location).
     """
     report = LoadReport()
-    days: list[int] = []
     hours: list[int] = []
     types: list[str] = []
     lats: list[float] = []
     lons: list[float] = []
-    date_cache: dict[str, int] = {}
-    match = _DATE_RE.match
+    keys: list[tuple] = []  # the date of each accepted row, settled after the whole file
+    key_lines: list[int] = []
+    ymd, dmy = _YMD_RE.match, _DMY_RE.match
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         try:
@@ -170,27 +190,23 @@ def load_csv(path: str | Path) -> tuple[Events, LoadReport]:
                 report.reject("short_row", line)
                 continue
             when = row[i_t].strip()
-            m = match(when)
-            if m is None:
+            m = ymd(when)
+            if m is not None:
+                g = m.groups()
+                key = (int(g[0]), int(g[1] or g[3]), int(g[2] or g[4]))
+                t = g[5:]
+            else:
+                m = dmy(when)
+                if m is None:
+                    report.reject("bad_date", line)
+                    continue
+                g = m.groups()
+                key = (None, int(g[0]), int(g[1]), int(g[2]))
+                t = g[3:]
+            hour = _hour(*t)
+            if hour is None:
                 report.reject("bad_date", line)
                 continue
-            date_text = m.group(1)
-            day = date_cache.get(date_text)
-            if day is None:
-                try:
-                    day = date_to_day(dt.date.fromisoformat(date_text))
-                except ValueError:
-                    report.reject("bad_date", line)
-                    continue
-                date_cache[date_text] = day
-            hour = -1
-            if m.group(2) is not None:
-                hour = int(m.group(2))
-                minute = int(m.group(3))
-                second = int(m.group(4) or 0)
-                if hour > 23 or minute > 59 or second > 60:
-                    report.reject("bad_date", line)
-                    continue
             kind = row[i_ty].strip()
             if not kind:
                 report.reject("empty_type", line)
@@ -220,20 +236,75 @@ def load_csv(path: str | Path) -> tuple[Events, LoadReport]:
             if lat == 0.0 and lon == 0.0:
                 report.reject("zero_coordinates", line)
                 continue
-            days.append(day)
+            keys.append(key)
+            key_lines.append(line)
             hours.append(hour)
             types.append(kind)
             lats.append(lat)
             lons.append(lon)
-    report.accepted = len(days)
+    day_of = _settle_dates(set(keys), report)
+    days = [day_of[k] for k in keys]
+    keep = np.array([d is not None for d in days], dtype=bool)
+    for line, ok in zip(key_lines, keep.tolist(), strict=True):
+        if not ok:
+            report.reject("bad_date", line)
     events = Events(
-        day=np.array(days, dtype=np.int64),
+        day=np.array([d if d is not None else 0 for d in days], dtype=np.int64),
         hour=np.array(hours, dtype=np.int8),
         type=np.array(types, dtype=object),
         lat=np.array(lats, dtype=np.float64),
         lon=np.array(lons, dtype=np.float64),
     )
+    if not keep.all():
+        events = events.select(keep)
+    report.accepted = len(events)
     return events, report
+
+
+def _hour(hh, mm, ss, ampm) -> int | None:
+    """The hour of a time (-1 when there is none); None when the time is impossible."""
+    if hh is None:
+        return -1
+    hour, minute, second = int(hh), int(mm), int(ss or 0)
+    if minute > 59 or second > 60:
+        return None
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        return hour % 12 + (12 if ampm[0] in "Pp" else 0)
+    return hour if hour <= 23 else None
+
+
+def _slash_order(keys: set[tuple]) -> str:
+    """How to read ``a/b/yyyy`` dates in one file: month first (03/05/2024, the US open-data
+    convention) unless some first number is above 12 and no second one is (then day first).
+    When both occur the file mixes conventions and each date is read by its own numbers."""
+    firsts = any(k[1] > 12 for k in keys if k[0] is None)
+    seconds = any(k[2] > 12 for k in keys if k[0] is None)
+    if firsts and seconds:
+        return "mixed"
+    return "day first" if firsts else "month first"
+
+
+def _settle_dates(keys: set[tuple], report: LoadReport) -> dict[tuple, int | None]:
+    """Days since 1970 for every distinct date key of a file (None for an impossible date)."""
+    order = ""
+    if any(k[0] is None for k in keys):
+        order = _slash_order(keys)
+        report.date_order = order
+    out: dict[tuple, int | None] = {}
+    for k in keys:
+        if k[0] is not None:
+            y, mo, d = k
+        else:
+            _, a, b, y = k
+            day_first = order == "day first" or (order == "mixed" and a > 12)
+            d, mo = (a, b) if day_first else (b, a)
+        try:
+            out[k] = date_to_day(dt.date(y, mo, d))
+        except ValueError:
+            out[k] = None
+    return out
 
 
 def write_csv(path: str | Path, events: Events) -> None:

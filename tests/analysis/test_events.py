@@ -38,7 +38,7 @@ def test_loader_counts_bad_rows_by_reason(tmp_path):
         "2024-01-01,theft,30.0,120.0\n"  # good
         "2024-13-01,theft,30.0,120.0\n"  # bad_date (month)
         "2024-02-30,theft,30.0,120.0\n"  # bad_date (day)
-        "01/02/2024,theft,30.0,120.0\n"  # bad_date (format)
+        "2024.01,theft,30.0,120.0\n"  # bad_date (format)
         "2024-01-01 25:00,theft,30.0,120.0\n"  # bad_date (hour)
         ",theft,30.0,120.0\n"  # bad_date (empty)
         "2024-01-01,  ,30.0,120.0\n"  # empty_type
@@ -69,6 +69,56 @@ def test_loader_counts_bad_rows_by_reason(tmp_path):
     assert report.accepted + report.rejected_total == report.rows
     assert report.examples["bad_date"] == 3
     assert "bad_lat=2" in report.summary()
+
+
+def test_loader_reads_the_date_forms_of_open_data_portals(tmp_path):
+    path = _write(
+        tmp_path,
+        "occurred_at,type,lat,lon\n"
+        "2024/3/5,theft,30.1,120.2\n"
+        "2024年3月5日 08:15,theft,30.1,120.2\n"
+        "03/05/2024 11:30:00 PM,theft,30.1,120.2\n"
+        "03/05/2024 12:10:00 AM,theft,30.1,120.2\n"
+        "03/05/2024 12:10 pm,theft,30.1,120.2\n"
+        "3/5/2024,theft,30.1,120.2\n"
+        "03/05/2024 13:00 PM,theft,30.1,120.2\n",  # bad_date: 13 PM
+    )
+    events, report = load_csv(path)
+    assert report.accepted == 6 and dict(report.rejected) == {"bad_date": 1}
+    assert (events.day == date_to_day(dt.date(2024, 3, 5))).all()
+    assert events.hour.tolist() == [-1, 8, 23, 0, 12, -1]
+    assert report.date_order == "month first"
+    assert "month first" in report.summary()
+
+
+def test_loader_reads_day_first_files_by_their_numbers(tmp_path):
+    # 13/03/2024 cannot be month first, so the whole file is day first: 05/03/2024 is 5 March.
+    path = _write(
+        tmp_path,
+        "occurred_at,type,lat,lon\n05/03/2024,theft,30.1,120.2\n13.03.2024,theft,30.1,120.2\n"
+        "31/02/2024,theft,30.1,120.2\n",  # bad_date: 31 February
+    )
+    events, report = load_csv(path)
+    assert report.date_order == "day first"
+    assert events.day.tolist() == [
+        date_to_day(dt.date(2024, 3, 5)),
+        date_to_day(dt.date(2024, 3, 13)),
+    ]
+    assert dict(report.rejected) == {"bad_date": 1} and report.examples["bad_date"] == 4
+    assert report.accepted + report.rejected_total == report.rows
+
+
+def test_loader_reads_a_mixed_file_date_by_date(tmp_path):
+    path = _write(
+        tmp_path,
+        "occurred_at,type,lat,lon\n13/03/2024,a,30.1,120.2\n03/14/2024,a,30.1,120.2\n",
+    )
+    events, report = load_csv(path)
+    assert report.date_order == "mixed"
+    assert events.day.tolist() == [
+        date_to_day(dt.date(2024, 3, 13)),
+        date_to_day(dt.date(2024, 3, 14)),
+    ]
 
 
 def test_loader_requires_the_columns(tmp_path):
