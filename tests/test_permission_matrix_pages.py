@@ -85,6 +85,7 @@ m_none       404  404  404  404  404  404  404  404  403  403  403  302
 m_accept     302  404  404  403  302  302  302  403  403  403  403  302
 m_sla        403  403  403  403  403  403  200  403  200  403  403  302
 m_counts     200  200  200  200  200  200  200  200  403  403  403  302
+m_reveal     200  404  404  403  200  200  200  403  403  403  403  302
 """
 PERSONA_COLUMNS = {
     "beat": "beat",
@@ -218,6 +219,9 @@ def _request(client, county, page: str):
             return get("matters:sla")
         case "m_counts":
             return get("matters:counts")
+        case "m_reveal":
+            pk = _matter(county, True, reporter_phone="13903751009").pk
+            return client.post(reverse("matters:reveal_phone", args=[pk]), {"reason": "回访反映人"})
     # The registry (一标三实): records in 瓦房沟村 (own), 刘沟村 (sibling), 杨庄村 (other).
     if page.startswith("reg_"):
         from tests.registry.data import build_registry
@@ -254,13 +258,14 @@ def _visit(county, area: str):
     )
 
 
-def _matter(county, own: bool):
+def _matter(county, own: bool, **fields):
     return matters.matter_create(
         actor=county.user("beat" if own else "other"),
         area=county.areas["own" if own else "other"],
         kind="request",
         description="路灯坏了",
         client_uuid=uuid.uuid4(),
+        **fields,
     )
 
 

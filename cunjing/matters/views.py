@@ -24,6 +24,7 @@ from cunjing.matters import selectors, services
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
 from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
 from cunjing.org.forms import add_service_errors
+from cunjing.registry import services as registry_services
 
 UNPROCESSABLE = 422
 PER_PAGE = 50
@@ -114,6 +115,7 @@ def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
     return {
         "matter": matter,
         "reporter_phone": mask_phone(matter.reporter_phone) if matter.reporter_phone else "",
+        "can_reveal": bool(matter.reporter_phone) and registry_services.may_reveal(user),
         "events": selectors.timeline(matter),
         "replies": selectors.replies(matter),
         "attachments": selectors.attachments(matter),
@@ -184,6 +186,32 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     matter = _get(user, pk)
     context = _detail_context(user, matter, {action: form})
     return render(request, "matters/detail.html", context, status=UNPROCESSABLE)
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reporter's phone in clear, to call them back: asks for a reason and writes the
+    ``personal_data.reveal`` audit event (``registry.services.reveal``). The page comes back
+    with the number, or with the reason's error (422)."""
+    user = request.user
+    _require(user, V)
+    matter = _get(user, pk)
+    try:
+        phone = registry_services.reveal(
+            actor=user,
+            kind="matter",
+            pk=matter.pk,
+            field="phone",
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        context = _detail_context(user, matter)
+        context["reveal_errors"] = [m for ms in exc.message_dict.values() for m in ms]
+        return render(request, "matters/detail.html", context, status=UNPROCESSABLE)
+    context = _detail_context(user, matter)
+    context["revealed_phone"] = phone
+    return render(request, "matters/detail.html", context)
 
 
 @login_required

@@ -63,8 +63,8 @@ class EstablishmentIn(InputSchema):
 
 
 class RevealIn(InputSchema):
-    object: Literal["resident", "establishment", "floating_resident", "volunteer"] = Field(
-        description="The kind of record."
+    object: Literal["resident", "establishment", "floating_resident", "volunteer", "matter"] = (
+        Field(description="The kind of record.")
     )
     id: BodyId
     field: Literal["id_number", "phone"]

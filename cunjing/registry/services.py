@@ -33,9 +33,11 @@ from pypinyin import Style, lazy_pinyin
 
 from cunjing.core import audit
 from cunjing.core.masking import mask_id_number, mask_phone, national_phone
-from cunjing.core.roles import Capability, has_capability, require
+from cunjing.core.roles import Capability, MatterCapability, has_capability, require
 from cunjing.core.validators import normalize_phone
 from cunjing.fieldwork.models import FloatingResident, Volunteer
+from cunjing.matters import selectors as matter_selectors
+from cunjing.matters.models import Matter
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 from cunjing.registry.models import (
     Dwelling,
@@ -400,6 +402,8 @@ class Revealable:
     model: type[models.Model]
     view: str
     fields: Mapping[str, str]
+    # The records the user may read, when the model's ``visible_to`` is not the whole rule.
+    scope: Callable[[Any], models.QuerySet] | None = None
 
 
 REVEALABLE: dict[str, Revealable] = {
@@ -413,6 +417,13 @@ REVEALABLE: dict[str, Revealable] = {
         FloatingResident, Capability.VIEW_ORG, {"id_number": "id_number", "phone": "phone"}
     ),
     "volunteer": Revealable(Volunteer, Capability.VIEW_ORG, {"phone": "phone"}),
+    # The reporter of a matter, for the handler who calls them back (aides never see leads).
+    "matter": Revealable(
+        Matter,
+        MatterCapability.VIEW_MATTERS,
+        {"phone": "reporter_phone"},
+        scope=matter_selectors.visible,
+    ),
 }
 REVEAL_FIELDS = ("id_number", "phone")
 
@@ -448,7 +459,8 @@ def reveal(*, actor, kind: str, pk: int, field: str, reason: str) -> str:
         )
     if actor is None or not has_capability(actor, spec.view):
         raise PermissionDenied(_("You do not have permission to do this."))
-    record = spec.model.objects.visible_to(actor).get(pk=pk)
+    records = spec.scope(actor) if spec.scope else spec.model.objects.visible_to(actor)
+    record = records.get(pk=pk)
     if not may_reveal(actor):
         raise PermissionDenied(_("You do not have permission to do this."))
     value = getattr(record, spec.fields[field]) or ""
