@@ -208,7 +208,7 @@ else:
 HUEY["immediate"] = envbool("HUEY_IMMEDIATE", "0")
 HUEY["name"] = "cunjing"
 
-# --- Cache and rate limits --------------------------------------------------------------------------
+# --- Cache and rate limits ---------------------------------------------------------------------
 # The rate limits of the public portal and Open311 (django-ratelimit) count in the cache. With
 # REDIS_URL (county deployment) every worker shares one count; without it (embedded) each worker
 # process counts on its own, so the limit a client meets is at most workers × the rate.

@@ -45,6 +45,7 @@ class Capability(models.TextChoices):
     VIEW_REGISTRY = "view_registry", _("Read the registry of addresses, residents and premises")
     EDIT_REGISTRY = "edit_registry", _("Maintain the registry of addresses, residents and premises")
     REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal ID numbers and phones (audited)")
+    VIEW_FIELDWORK = "view_fieldwork", _("Read field records, work logs and reports")
 
 
 _STAFF_VIEW = {Capability.VIEW_ORG}
@@ -84,6 +85,20 @@ _REGISTRY_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 for _role, _extra in _REGISTRY_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | _extra
+
+# Field records (visits, floating residents, hardship households, volunteers, ...), work logs and
+# reports name residents: read by those who do or check the work — never by the three admin
+# roles, who keep the system, the accounts and the audit trail (as for the registry and
+# matters). The admins still see the organisation and the results table (counts only).
+for _role in (
+    Role.BEAT_OFFICER,
+    Role.AIDE,
+    Role.OFFICE_LEADER,
+    Role.STATION_LEADER,
+    Role.COMMANDER,
+    Role.INSPECTOR,
+):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Capability.VIEW_FIELDWORK}
 
 
 def has_capability(user, capability: str) -> bool:

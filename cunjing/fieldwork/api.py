@@ -199,7 +199,7 @@ def _register(kind: Kind) -> None:
         operation_id=f"fieldwork_{_operation_id(kind.path)}_create",
     )
     def create(request: HttpRequest, payload: schema_in):
-        user = require(request, Capability.VIEW_ORG)
+        user = require(request, Capability.VIEW_FIELDWORK)
 
         def write(key):
             area = Area.objects.visible_to(user).get(pk=payload.area)
@@ -216,7 +216,7 @@ def _register(kind: Kind) -> None:
         operation_id=f"fieldwork_{_operation_id(kind.path)}_list",
     )
     def list_(request: HttpRequest, filters: Query[RecordFilter]):
-        user = require(request, Capability.VIEW_ORG)
+        user = require(request, Capability.VIEW_FIELDWORK)
         qs = selectors.record_list(
             user, kind.model, **filters.model_dump(exclude={"limit"}, exclude_none=True)
         )
@@ -239,7 +239,7 @@ for _kind in KINDS:
 def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
     """Beat officers only: the first write of a day creates the log (201), later writes replace
     its text (200)."""
-    user = require(request, Capability.VIEW_ORG)
+    user = require(request, Capability.VIEW_FIELDWORK)
 
     def write(key):
         log, created = services.worklog_upsert(
@@ -258,7 +258,7 @@ def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
     operation_id="fieldwork_worklogs_list",
 )
 def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
-    user = require(request, Capability.VIEW_ORG)
+    user = require(request, Capability.VIEW_FIELDWORK)
     qs = selectors.record_list(
         user, WorkLog, **filters.model_dump(exclude={"limit"}, exclude_none=True)
     )
@@ -294,7 +294,7 @@ def _present_report(report, viewer) -> dict:
 def report_upsert(request: HttpRequest, payload: ReportIn):
     """Beat officers only (四有: 分析、总结): the first write of a period creates the report
     (201), later writes replace it (200) until a leader has supervised it."""
-    user = require(request, Capability.VIEW_ORG)
+    user = require(request, Capability.VIEW_FIELDWORK)
 
     def write(key):
         report, created = services.report_upsert(
@@ -315,7 +315,7 @@ def report_upsert(request: HttpRequest, payload: ReportIn):
     operation_id="fieldwork_reports_list",
 )
 def report_list(request: HttpRequest, filters: Query[ReportFilter]):
-    user = require(request, Capability.VIEW_ORG)
+    user = require(request, Capability.VIEW_FIELDWORK)
     qs = selectors.report_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
     rows, cursor = selectors.page(qs, filters.limit)
     return {"items": [_present_report(r, user) for r in rows], "next": cursor}
@@ -330,7 +330,7 @@ def report_list(request: HttpRequest, filters: Query[ReportFilter]):
 def supervision_create(request: HttpRequest, payload: SupervisionIn):
     """Office and station leaders, the commander and inspectors (督导): a verdict and a comment
     on a beat officer's work log or report within their jurisdiction."""
-    user = require(request, Capability.VIEW_ORG)
+    user = require(request, Capability.VIEW_FIELDWORK)
     supervision = services.supervise(
         actor=user,
         worklog_id=payload.worklog,

@@ -2,7 +2,7 @@
 a day with the day's records listed automatically, weekly analyses and monthly summaries, and
 the leaders' supervision of both (四有: 日志、分析、督导、总结).
 
-Access as in ``org.views``: signed in and ``VIEW_ORG`` (else 403); objects through
+Access: signed in and ``VIEW_FIELDWORK`` (else 403; the admin roles have it not); objects through
 ``visible_to(user)`` (else 404, the same answer as a missing id); writes through
 ``fieldwork.services``; bad input answers 422 with the errors on the form's fields.
 """
@@ -143,7 +143,7 @@ def _kind(slug: str) -> PageKind:
 
 
 def _require_view(user) -> None:
-    if not has_capability(user, Capability.VIEW_ORG):
+    if not has_capability(user, Capability.VIEW_FIELDWORK):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 

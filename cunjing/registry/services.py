@@ -414,9 +414,9 @@ REVEALABLE: dict[str, Revealable] = {
         Establishment, Capability.VIEW_REGISTRY, {"phone": "contact_phone"}
     ),
     "floating_resident": Revealable(
-        FloatingResident, Capability.VIEW_ORG, {"id_number": "id_number", "phone": "phone"}
+        FloatingResident, Capability.VIEW_FIELDWORK, {"id_number": "id_number", "phone": "phone"}
     ),
-    "volunteer": Revealable(Volunteer, Capability.VIEW_ORG, {"phone": "phone"}),
+    "volunteer": Revealable(Volunteer, Capability.VIEW_FIELDWORK, {"phone": "phone"}),
     # The reporter of a matter, for the handler who calls them back (aides never see leads).
     "matter": Revealable(
         Matter,

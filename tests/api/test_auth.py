@@ -248,6 +248,7 @@ def test_me(county):
             "handle_matters",
             "report_matters",
             "reveal_personal_data",
+            "view_fieldwork",
             "view_matters",
             "view_org",
             "view_registry",

@@ -3,8 +3,9 @@
 Seen from 瓦房沟村 (the beat officer's village, ``own``): its beat officer and aide, the office and
 station leaders above it may see it; the sibling and other-station officers may not (404, like
 an area that does not exist). Writing needs a recorder role (beat officer, office / station
-leader); aides write prevention activities only; bureau roles and admins see but may not write
-(403); the audit admin may not read field records at all (403); anonymous callers get 401.
+leader); aides write prevention activities only; bureau roles see but may not write (403); the
+three admin roles may not read field records at all (403: they name residents); anonymous
+callers get 401.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ MATRIX = {
     "station_leader": (201,         201,             200),
     "commander":      (403,         403,             200),
     "inspector":      (403,         403,             200),
-    "sysadmin":       (403,         403,             200),
-    "secadmin":       (403,         403,             200),
+    "sysadmin":       (403,         403,             403),
+    "secadmin":       (403,         403,             403),
     "auditor":        (403,         403,             403),
     "anonymous":      (401,         401,             401),
 }
 # How many of the two visits below (瓦房沟村, 杨庄村) each persona's list shows.
 LISTED = {
     "beat": 1, "sibling": 0, "other": 1, "aide": 1, "office_leader": 1, "station_leader": 1,
-    "commander": 2, "inspector": 2, "sysadmin": 2, "secadmin": 2,
+    "commander": 2, "inspector": 2,
 }
 # fmt: on
 

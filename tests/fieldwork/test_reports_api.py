@@ -34,8 +34,8 @@ MATRIX = {
     "station_leader": (403,          1,             201),
     "commander":      (403,          1,             201),
     "inspector":      (403,          1,             201),
-    "sysadmin":       (403,          1,             403),
-    "secadmin":       (403,          1,             403),
+    "sysadmin":       (403,          None,          403),
+    "secadmin":       (403,          None,          403),
     "auditor":        (403,          None,          403),
     "anonymous":      (401,          None,          401),
 }
