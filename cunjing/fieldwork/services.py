@@ -136,6 +136,9 @@ def _snapshot(record) -> dict[str, Any]:
     return data
 
 
+_SET_BY_THE_SERVICE = ["bureau", "area", "unit", "recorded_by", "officer", "client_uuid"]
+
+
 def _create(
     model: type[FieldRecord],
     *,
@@ -164,7 +167,10 @@ def _create(
         client_uuid=client_uuid,
         **fields,
     )
-    record.full_clean()
+    # The fields set above come from objects already read through the scoping layer (and the
+    # client key was checked just now): validating them again would cost six queries per record
+    # (a SELECT per foreign key, and the unique key again). The user's fields are all validated.
+    record.full_clean(exclude=_SET_BY_THE_SERVICE)
     record.save()
     after = _snapshot(record)
     if volunteers:

@@ -316,3 +316,24 @@ def test_only_beat_officers_keep_a_work_log(county, persona):
     )
     assert response.status_code == 403
     assert not WorkLog.objects.exists()
+
+
+def test_a_visit_post_runs_a_fixed_number_of_statements(county, django_assert_num_queries):
+    """The phone's most frequent write, pinned: token, idempotency key (insert, then the
+    stored answer), area in scope (twice: the API and the service), serving unit, client key,
+    the purpose check, the row, its audit event and the two counter upserts, with savepoints.
+    The service does not re-read the foreign keys it has just read (bench/ingest: statements,
+    not the database, are where a POST's time goes)."""
+    from tests.api import api_as
+    from tests.fieldwork.bodies import bodies, key
+
+    client = api_as(county.user("beat"))
+    first = client.post(
+        "/api/fieldwork/visits", bodies(county.areas["own"].pk)["visits"], headers=key()
+    )
+    assert first.status_code == 201
+    with django_assert_num_queries(20):
+        response = client.post(
+            "/api/fieldwork/visits", bodies(county.areas["own"].pk)["visits"], headers=key()
+        )
+    assert response.status_code == 201
