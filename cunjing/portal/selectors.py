@@ -29,7 +29,8 @@ def beat_areas(bureau: Bureau) -> QuerySet[Area]:
 def area_search(bureau: Bureau, q: str) -> list[tuple[Area, str]]:
     """Villages and communities matching ``q`` (name contains, pinyin or initials prefix), at
     most :data:`SEARCH_LIMIT`, each with its township's name; nothing for an empty query."""
-    q = (q or "").strip()[:SEARCH_MAX_LENGTH]
+    # NUL cannot be in a PostgreSQL string literal: a resident never types it.
+    q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
     if not q:
         return []
     areas = list(filter_areas(beat_areas(bureau), q=q).order_by("path")[:SEARCH_LIMIT])
