@@ -317,3 +317,29 @@ def test_english(client, county):
     assert "Answers from the police" in body
     assert "Handled — please confirm or reopen" in body
     assert 'lang="en"' in body
+
+
+def test_the_deadlines_are_shown_in_china_time(client, county):
+    m = submit(county)
+    body = text(look_up(client, m.tracking_code))
+    china = dt.timezone(dt.timedelta(hours=8))
+    reply_due = m.reply_due_at.astimezone(china).strftime("%Y-%m-%d %H:%M")
+    resolve_due = m.resolve_due_at.astimezone(china).strftime("%Y-%m-%d %H:%M")
+    assert f'id="pt-reply-due">{reply_due}<' in body
+    assert f'id="pt-resolve-due">{resolve_due}<' in body
+
+
+def test_overdue_at_the_bureau_shows_as_flagged(client, county):
+    m = submit(county)
+    now = m.created_at
+    for _ in range(3):  # workstation → office → station → bureau, each past its deadline
+        now += dt.timedelta(days=30)
+        assert services.escalate_overdue(now=now) == 1
+    now += dt.timedelta(days=30)
+    assert services.escalate_overdue(now=now) == 1  # at the bureau: flagged
+    response = look_up(client, m.tracking_code)
+    line = timeline(response)
+    assert line.count('data-escalation="1"') == 4
+    assert "测试县公安局" in line and "甲派出所" in line and "甲中心警务室" in line
+    assert re.search(r'id="pt-unit">测试县公安局<', text(response))
+    assert 'id="pt-overdue"' in text(response)
