@@ -106,7 +106,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _not_found(request: HttpRequest, code: str) -> HttpResponse:
     """The one answer for an unknown or malformed code (no way to tell them apart)."""
-    form = TrackForm({"code": code[: selectors.CODE_MAX_LENGTH]})
+    form = TrackForm({"code": code[: selectors.CODE_MAX_LENGTH].replace("\x00", "")})
     form.is_valid()
     form.add_error("code", _("No matter was found for this code. Check it and try again."))
     return render(request, "portal/track.html", {"form": form}, status=404)
