@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cunjing.dashboard",
     "cunjing.registry",
     "cunjing.workspace",
+    "cunjing.portal",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,14 @@ else:
 # Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "1")
+# The residents' portal (/portal/): the bureau it serves (county code; unset with exactly one
+# bureau: that one) and its rates per client address ("count/period", e.g. "5/10m").
+PORTAL_BUREAU = os.environ.get("CUNJING_PORTAL_BUREAU", "")
+PORTAL_RATES = {
+    "submit": os.environ.get("PORTAL_RATE_SUBMIT", "5/10m"),  # matters submitted
+    "lookup": os.environ.get("PORTAL_RATE_LOOKUP", "30/10m"),  # requests naming a tracking code
+    "action": os.environ.get("PORTAL_RATE_ACTION", "20/m"),  # confirm, reopen, rate
+}
 
 # --- Demo ----------------------------------------------------------------------------------------
 DEMO_PASSWORD_FILE = VAR_DIR / "demo_password"

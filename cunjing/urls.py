@@ -14,5 +14,6 @@ urlpatterns = [
     path("registry/", include("cunjing.registry.urls")),
     path("m/", include("cunjing.workspace.urls")),
     path("matters/", include("cunjing.matters.urls")),
+    path("portal/", include("cunjing.portal.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

@@ -14,6 +14,11 @@ The phone workspace (``ws_*``, ``/m/``) is for those who record field work: beat
 (prevention activities only), office and station leaders (no work log: it is the beat officer's).
 An unknown record kind is 404 for everyone signed in. The service worker and the manifest are
 public: browsers fetch the manifest without cookies, and neither holds anything about a user.
+
+The residents' portal (``pt_*``, ``/portal/``) is public and the same for everyone, signed in or
+not: a contact card only for a village or community, a matter only by its tracking code (the
+POST answers; ``pt_send`` is 201 Created), 404 for a township, a missing area, an unknown code or
+an unknown reporter action.
 """
 
 from __future__ import annotations
@@ -86,6 +91,20 @@ m_accept     302  404  404  403  302  302  302  403  403  403  403  302
 m_sla        403  403  403  403  403  403  200  403  200  403  403  302
 m_counts     200  200  200  200  200  200  200  200  403  403  403  302
 m_reveal     200  404  404  403  200  200  200  403  403  403  403  302
+pt_home      200  200  200  200  200  200  200  200  200  200  200  200
+pt_search    200  200  200  200  200  200  200  200  200  200  200  200
+pt_card      200  200  200  200  200  200  200  200  200  200  200  200
+pt_card_twp  404  404  404  404  404  404  404  404  404  404  404  404
+pt_card_none 404  404  404  404  404  404  404  404  404  404  404  404
+pt_submit    200  200  200  200  200  200  200  200  200  200  200  200
+pt_send      201  201  201  201  201  201  201  201  201  201  201  201
+pt_track     200  200  200  200  200  200  200  200  200  200  200  200
+pt_status    200  200  200  200  200  200  200  200  200  200  200  200
+pt_unknown   404  404  404  404  404  404  404  404  404  404  404  404
+pt_confirm   200  200  200  200  200  200  200  200  200  200  200  200
+pt_reopen    200  200  200  200  200  200  200  200  200  200  200  200
+pt_rate      200  200  200  200  200  200  200  200  200  200  200  200
+pt_noaction  404  404  404  404  404  404  404  404  404  404  404  404
 """
 PERSONA_COLUMNS = {
     "beat": "beat",
@@ -222,6 +241,29 @@ def _request(client, county, page: str):
         case "m_reveal":
             pk = _matter(county, True, reporter_phone="13903751009").pk
             return client.post(reverse("matters:reveal_phone", args=[pk]), {"reason": "回访反映人"})
+        case "pt_home":
+            return get("portal:home")
+        case "pt_search":
+            return client.get(reverse("portal:home"), {"q": "wfg"})
+        case "pt_card" | "pt_card_twp":
+            return get("portal:card", a["own" if page == "pt_card" else "township_a"].pk)
+        case "pt_card_none":
+            return get("portal:card", 10**9)
+        case "pt_submit":
+            return client.get(reverse("portal:submit"), {"area": a["own"].pk})
+        case "pt_send":
+            body = {"area": a["own"].pk, "kind": "request", "description": "路灯坏了"}
+            return client.post(reverse("portal:submit"), body)
+        case "pt_track":
+            return get("portal:track")
+        case "pt_status" | "pt_unknown":
+            code = _portal_matter(county).tracking_code if page == "pt_status" else "Z" * 12
+            return client.post(reverse("portal:track"), {"code": code})
+        case "pt_confirm" | "pt_reopen" | "pt_rate" | "pt_noaction":
+            action = page.removeprefix("pt_").replace("noaction", "close")
+            data = {"code": _portal_matter(county, resolved=True).tracking_code}
+            data.update({"reason": "没修好", "score": "5", "note": "", "comment": ""})
+            return client.post(reverse("portal:act", args=[action]), data)
     # The registry (一标三实): records in 瓦房沟村 (own), 刘沟村 (sibling), 杨庄村 (other).
     if page.startswith("reg_"):
         from tests.registry.data import build_registry
@@ -267,6 +309,16 @@ def _matter(county, own: bool, **fields):
         client_uuid=uuid.uuid4(),
         **fields,
     )
+
+
+def _portal_matter(county, resolved: bool = False):
+    matter = matters.matter_submit(area=county.areas["own"], kind="request", description="路灯")
+    if resolved:
+        beat = county.user("beat")
+        matters.matter_accept(actor=beat, matter=matter)
+        matters.matter_reply(actor=beat, matter=matter, channel="phone", text="已派人维修")
+        matters.matter_resolve(actor=beat, matter=matter, resolution="已修好")
+    return matter
 
 
 def _log(county, persona: str):

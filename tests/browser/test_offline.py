@@ -9,15 +9,10 @@ except under ``CI=true``, where a missing browser fails the run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 import uuid
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import WSGIServer
-from django.db import connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.utils import timezone
 
 from cunjing.core.models import IdempotencyKey
@@ -31,106 +26,16 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
+from tests.browser.live import IN_CI, MISSING, TIMEOUT_MS, assert_no_horizontal_scroll
 from tests.county import PASSWORD
 from tests.fieldwork.bodies import ID_NUMBER
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WIDTH, HEIGHT = 360, 740
-TIMEOUT_MS = 15_000
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install -e '.[dev]')"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
-    return None
-
-
-MISSING = _missing()
-IN_CI = os.environ.get("CI") == "true"
 if MISSING and not IN_CI:
     pytest.skip(f"browser test skipped: {MISSING}", allow_module_level=True)
 
 # The server thread needs committed data: a transactional test (tests/conftest.py then builds the
 # county inside the test).
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class _OneRequestAtATime(LiveServerThread):
-    """Django's live server, answering one request at a time: the in-memory SQLite test database
-    is one connection shared by every thread, and concurrent requests on it fail with "database
-    table is locked"."""
-
-    def _create_server(self, connections_override=None):
-        return WSGIServer(
-            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
-        )
-
-
-@pytest.fixture
-def server(transactional_db):
-    """The site on a free local port for the browser; its URL."""
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = _OneRequestAtATime("localhost", StaticFilesHandler, connections_override=shared)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    try:
-        yield f"http://localhost:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
-
-
-@pytest.fixture
-def browser_context(monkeypatch):
-    if MISSING:
-        pytest.fail(f"CI=true and the browser test cannot run: {MISSING}")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test's own
-    # assertions are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": WIDTH, "height": HEIGHT},
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
-            # Inside Playwright's sync API the test's ORM calls get a connection of their own
-            # (Django's connections are context-local); close it here, where it was opened, or
-            # PostgreSQL refuses to drop the test database at the end.
-            connections.close_all()
 
 
 def _today() -> dt.date:
@@ -201,11 +106,6 @@ def fill(page, values: dict[str, object]) -> None:
             field.select_option(str(value))
         else:
             field.fill(str(value))
-
-
-def assert_no_horizontal_scroll(page) -> None:
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= WIDTH, f"{page.url} scrolls sideways: {width} px"
 
 
 def queue_count(page) -> int:

@@ -1,0 +1,43 @@
+"""Rate limits of the portal's public requests (django-ratelimit, counted in the cache per
+client address). Beyond a limit the request is answered 429 with a page in the resident's
+language and a ``Retry-After`` header; nothing behind the limit runs.
+
+The rates are settings (env-overridable, see ``settings.PORTAL_RATES``):
+
+* ``submit``: submitting a matter (a write that reaches the handlers' queues);
+* ``lookup``: every request that resolves a tracking code (the code is the resident's key);
+* ``action``: confirming, reopening, rating.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+SUBMIT = "submit"
+LOOKUP = "lookup"
+ACTION = "action"
+
+
+def limited(request: HttpRequest, *kinds: str) -> HttpResponse | None:
+    """Count this request against each of ``kinds``; the 429 answer when one is exceeded."""
+    for kind in kinds:
+        usage = get_usage(
+            request,
+            group=f"portal.{kind}",
+            key="ip",
+            rate=settings.PORTAL_RATES[kind],
+            increment=True,
+        )
+        if usage is not None and usage["should_limit"]:
+            return too_many(request, max(1, int(usage["time_left"])))
+    return None
+
+
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    minutes = max(1, (retry_after + 59) // 60)
+    response = render(request, "portal/limited.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -1,0 +1,210 @@
+"""Reads of the public portal. Everything is limited to the portal's bureau and to what a
+resident may see: villages and communities with their contact cards; a matter only through its
+tracking code, and of it only the public part (:class:`PublicMatter`) — never staff names,
+internal notes or reasons, the reporter's contact, or other matters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cunjing.matters import selectors as matter_selectors
+from cunjing.matters.models import Action, Matter, MatterEvent, MatterKind, State
+from cunjing.matters.services import SYSTEM
+from cunjing.org.models import BEAT_AREA_KINDS, Aide, Area, Bureau, Unit
+from cunjing.org.selectors import ContactCard, contact_card, filter_areas
+
+SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 50
+
+
+def beat_areas(bureau: Bureau) -> QuerySet[Area]:
+    """The bureau's villages and communities: the only areas the portal shows."""
+    return Area.objects.filter(bureau=bureau, kind__in=BEAT_AREA_KINDS)
+
+
+def area_search(bureau: Bureau, q: str) -> list[tuple[Area, str]]:
+    """Villages and communities matching ``q`` (name contains, pinyin or initials prefix), at
+    most :data:`SEARCH_LIMIT`, each with its township's name; nothing for an empty query."""
+    # NUL cannot be in a PostgreSQL string literal: a resident never types it.
+    q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    if not q:
+        return []
+    areas = list(filter_areas(beat_areas(bureau), q=q).order_by("path")[:SEARCH_LIMIT])
+    parents = {a.path[: -Area.steplen] for a in areas}
+    names = dict(Area.objects.filter(bureau=bureau, path__in=parents).values_list("path", "name"))
+    return [(a, names.get(a.path[: -Area.steplen], "")) for a in areas]
+
+
+def area_get(bureau: Bureau, pk: int) -> Area:
+    """A village or community of the bureau; ``Area.DoesNotExist`` otherwise."""
+    return beat_areas(bureau).get(pk=pk)
+
+
+@dataclass
+class PublicCard:
+    """The contact card (警民联系卡) as residents see it."""
+
+    card: ContactCard
+    aides: list[Aide] = field(default_factory=list)
+
+    @property
+    def officers(self):
+        return [o for o in [self.card.officer, *self.card.others] if o is not None]
+
+
+def public_card(area: Area) -> PublicCard:
+    """The area's beat officers (name, badge, work phone), the serving workstation (name,
+    address, phone) and its aides — names and kinds only: an aide's phone is private."""
+    aides = list(
+        Aide.objects.filter(bureau_id=area.bureau_id, area=area, is_active=True)
+        .only("name", "kind", "subtype")
+        .order_by("kind", "id")
+    )
+    return PublicCard(card=contact_card(area), aides=aides)
+
+
+# --- A matter by its tracking code ----------------------------------------------------------
+
+CODE_MAX_LENGTH = 32
+
+
+def matter_by_code(bureau: Bureau, code: str) -> Matter:
+    """The matter of ``code`` in the bureau; ``Matter.DoesNotExist`` for an unknown or
+    malformed code alike (a resident cannot tell them apart)."""
+    code = (code or "").strip()
+    if not code or len(code) > CODE_MAX_LENGTH or not code.isascii() or not code.isalnum():
+        raise Matter.DoesNotExist
+    return matter_selectors.matter_by_code(bureau_id=bureau.pk, tracking_code=code)
+
+
+@dataclass
+class PublicEvent:
+    label: str
+    at: object
+    unit: str
+    escalation: bool = False
+
+
+@dataclass
+class PublicReply:
+    at: object
+    channel: str
+    unit: str
+    text: str
+
+
+@dataclass
+class PublicMatter:
+    matter: Matter
+    units: dict[str, Unit]
+    events: list[PublicEvent]
+    replies: list
+    escalated_automatically: bool
+
+    @property
+    def handling_unit(self) -> Unit:
+        return self.matter.handling_unit
+
+
+def _units_by_level(matter: Matter) -> dict[str, Unit]:
+    """The entry unit and its ancestors, by kind (= level): where the matter is at each level
+    (a matter moves only one step up its entry unit's chain)."""
+    entry = matter.entry_unit
+    steps = Unit.steplen
+    paths = [entry.path[: steps * d] for d in range(1, entry.depth + 1)]
+    units = Unit.objects.filter(bureau_id=matter.bureau_id, path__in=paths)
+    return {u.kind: u for u in units}
+
+
+def _automatic(event: MatterEvent) -> bool:
+    """A row written by the system itself (the periodic escalation), not by a person."""
+    return event.actor_id is None and event.actor_name == SYSTEM
+
+
+def _label(event: MatterEvent, unit: str, matter: Matter) -> tuple[str, bool]:
+    """The resident's label of a timeline row, and whether it is an escalation."""
+    a = event.action
+    if a == Action.CREATE:
+        return _("Submitted; received by %(unit)s") % {"unit": unit}, False
+    if a == Action.ACCEPT:
+        return _("Taken up by %(unit)s") % {"unit": unit}, False
+    if a == Action.REPLY:
+        return _("%(unit)s answered you") % {"unit": unit}, False
+    if a == Action.RESOLVE:
+        return _("Handled by %(unit)s; please confirm") % {"unit": unit}, False
+    if a == Action.ESCALATE:
+        if _automatic(event):
+            return (
+                _("Not handled in time: automatically escalated to %(unit)s") % {"unit": unit},
+                True,
+            )
+        return _("Passed up to %(unit)s") % {"unit": unit}, True
+    if a == Action.OVERDUE:
+        return _("Not handled in time: flagged for supervision at %(unit)s") % {"unit": unit}, True
+    if a == Action.REFER:
+        return _("Referred to %(body)s") % {"body": matter.referred_to}, False
+    if a == Action.MERGE:
+        return _("Handled together with a report of the same problem"), False
+    if a == Action.CONFIRM:
+        return _("You confirmed the handling; closed"), False
+    if a == Action.REOPEN:
+        return _("You reopened it; back to %(unit)s") % {"unit": unit}, False
+    if a == Action.RATE:
+        return _("You rated the handling"), False
+    if a == Action.CLOSE:
+        return _("Closed"), False
+    if a == Action.CASE:
+        return _("Taken up as a case"), False
+    return str(event.get_action_display()), False
+
+
+def public_matter(matter: Matter) -> PublicMatter:
+    """The public part of a matter: its facts, replies (time, channel, unit, text) and the
+    timeline as labels, times and unit names."""
+    units = _units_by_level(matter)
+    rows = matter_selectors.timeline(matter)
+    events = []
+    for event in rows:
+        unit = units.get(event.to_level)
+        label, escalation = _label(event, unit.name if unit else "", matter)
+        events.append(
+            PublicEvent(
+                label=label,
+                at=event.created_at,
+                unit=unit.name if unit else "",
+                escalation=escalation,
+            )
+        )
+    return PublicMatter(
+        matter=matter,
+        units=units,
+        events=events,
+        replies=[
+            PublicReply(
+                at=r.created_at, channel=r.get_channel_display(), unit=r.unit.name, text=r.text
+            )
+            for r in matter_selectors.replies(matter)
+        ],
+        escalated_automatically=any(e.action == Action.ESCALATE and _automatic(e) for e in rows),
+    )
+
+
+# What a resident reads for each state and kind (the staff labels are the handlers' words).
+STATE_LABELS = {
+    State.NEW: gettext_lazy("Submitted, waiting to be taken up"),
+    State.ACCEPTED: gettext_lazy("Being handled"),
+    State.RESOLVED: gettext_lazy("Handled — please confirm or reopen"),
+    State.CLOSED: gettext_lazy("Closed"),
+    State.REFERRED: gettext_lazy("Referred to another body"),
+    State.MERGED: gettext_lazy("Handled together with a report of the same problem"),
+}
+KIND_LABELS = {
+    MatterKind.SENTIMENT: gettext_lazy("An opinion or suggestion"),
+    MatterKind.REQUEST: gettext_lazy("A request for help"),
+    MatterKind.LEAD: gettext_lazy("A tip about a crime"),
+    MatterKind.HAZARD: gettext_lazy("A safety hazard"),
+}

@@ -1,0 +1,77 @@
+"""Fixtures of the browser tests: the site on a live server thread over the transactional test
+database, and a 360 px phone context of Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import WSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, HEIGHT, MISSING, TIMEOUT_MS, WIDTH
+
+
+class _OneRequestAtATime(LiveServerThread):
+    """Django's live server, answering one request at a time: the in-memory SQLite test database
+    is one connection shared by every thread, and concurrent requests on it fail with "database
+    table is locked"."""
+
+    def _create_server(self, connections_override=None):
+        return WSGIServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+        )
+
+
+@pytest.fixture
+def server(transactional_db):
+    """The site on a free local port for the browser; its URL."""
+    shared = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    thread = _OneRequestAtATime("localhost", StaticFilesHandler, connections_override=shared)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    try:
+        yield f"http://localhost:{thread.port}"
+    finally:
+        thread.terminate()
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+
+
+@pytest.fixture
+def browser_context(monkeypatch):
+    if MISSING:
+        pytest.fail(f"CI=true and the browser test cannot run: {MISSING}")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test's own
+    # assertions are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT},
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+            # Inside Playwright's sync API the test's ORM calls get a connection of their own
+            # (Django's connections are context-local); close it here, where it was opened, or
+            # PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()

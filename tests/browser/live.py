@@ -1,0 +1,41 @@
+"""What the browser tests share: Debian's chromium, a 360 px phone, and the reason to skip.
+
+The fixtures (``server``, ``browser_context``) are in ``conftest.py``; a test module skips itself
+with :data:`MISSING` (except under ``CI=true``, where a missing browser fails the run).
+"""
+
+from __future__ import annotations
+
+import os
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTH, HEIGHT = 360, 740
+TIMEOUT_MS = 15_000
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install -e '.[dev]')"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
+    return None
+
+
+MISSING = _missing()
+IN_CI = os.environ.get("CI") == "true"
+
+
+def assert_no_horizontal_scroll(page) -> None:
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= WIDTH, f"{page.url} scrolls sideways: {width} px"
