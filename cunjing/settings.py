@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cunjing.stats",
     "cunjing.fieldwork",
     "cunjing.matters",
+    "cunjing.open311",
     "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
@@ -208,7 +209,7 @@ else:
 HUEY["immediate"] = envbool("HUEY_IMMEDIATE", "0")
 HUEY["name"] = "cunjing"
 
-# --- Cache and rate limits --------------------------------------------------------------------------
+# --- Cache and rate limits ---------------------------------------------------------------------
 # The rate limits of the public portal and Open311 (django-ratelimit) count in the cache. With
 # REDIS_URL (county deployment) every worker shares one count; without it (embedded) each worker
 # process counts on its own, so the limit a client meets is at most workers × the rate.
@@ -225,6 +226,19 @@ else:
 # Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "1")
+
+# --- Open311 GeoReport v2 (/open311/v2/) ----------------------------------------------------
+# Rates are django-ratelimit's "count/period" (s, m, h, d). POSTs count per API key and per client
+# address; every answer past a limit is a 429 with Retry-After.
+OPEN311_RATE_POST_PER_KEY = os.environ.get("OPEN311_RATE_POST_PER_KEY", "120/h")
+OPEN311_RATE_POST_PER_IP = os.environ.get("OPEN311_RATE_POST_PER_IP", "20/m")
+OPEN311_RATE_GET_PER_IP = os.environ.get("OPEN311_RATE_GET_PER_IP", "600/m")
+# A point outside every village boundary goes to the nearest village centre within this distance.
+OPEN311_NEAREST_KM = float(os.environ.get("OPEN311_NEAREST_KM", "3"))
+# The bureau (its county code) answering requests without jurisdiction_id when several are hosted.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")  # discovery: who to contact
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")  # discovery: how to get a key
 
 # --- Demo ----------------------------------------------------------------------------------------
 DEMO_PASSWORD_FILE = VAR_DIR / "demo_password"

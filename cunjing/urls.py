@@ -14,5 +14,6 @@ urlpatterns = [
     path("registry/", include("cunjing.registry.urls")),
     path("m/", include("cunjing.workspace.urls")),
     path("matters/", include("cunjing.matters.urls")),
+    path("open311/", include("cunjing.open311.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]
