@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -40,6 +41,11 @@ def w3c(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
+# Characters XML 1.0 cannot carry at all (control characters other than tab, LF, CR; lone
+# surrogates; U+FFFE/U+FFFF): dropped from text, or the answer would not parse.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -47,7 +53,7 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return w3c(value) or ""
-    return str(value)
+    return XML_INVALID.sub("", str(value))
 
 
 def _jsonable(value: Any) -> Any:

@@ -516,3 +516,11 @@ def test_reads_are_limited_per_address(client, county):
     for _ in range(3):
         assert client.get(f"{BASE}/services.json").status_code == 200
     assert client.get(f"{BASE}/services.xml").status_code == 429
+
+
+def test_control_characters_in_a_description_still_give_well_formed_xml(client, key, noise):
+    data = created(client, key, noise, description="铃声\x07响\x0b了")
+    code = data["service_request_id"]
+    item = body(client.get(f"{BASE}/requests/{code}.xml"), "xml").find("request")
+    assert item.findtext("description") == "铃声响了"
+    assert body(client.get(f"{BASE}/requests/{code}.json"))[0]["description"] == "铃声\x07响\x0b了"

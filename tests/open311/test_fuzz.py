@@ -34,13 +34,18 @@ def wsgi_app():
 
 
 @pytest.fixture
-def seeded(client, county, noise, key):
-    """One request created, for the path parameters that name one."""
-    response = client.post(
-        f"{BASE}/requests.json",
-        {"api_key": key, "service_code": noise, "description": "吵", "address_string": "瓦房沟村"},
+def seeded(county, categories, issued):
+    """One request created (through the service: the test client would reconnect the signal
+    that ``wsgi_app`` disconnects), for the path parameters that name one."""
+    from cunjing.open311 import services
+
+    row = services.request_submit(
+        client=issued[0],
+        service=categories["噪音扰民"],
+        area=county.areas["own"],
+        description="吵",
     )
-    return response.json()[0]
+    return {"service_request_id": row.matter.tracking_code, "token": str(row.token)}
 
 
 def test_the_openapi_document_is_served(client, county):
