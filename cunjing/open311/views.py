@@ -79,6 +79,10 @@ class Problem(Exception):
         self.descriptions = descriptions
 
     @classmethod
+    def field(cls, status: int, name: str, message: str) -> Problem:
+        return cls.fields({name: [message]}, status)
+
+    @classmethod
     def fields(cls, errors: dict[str, list[str]], status: int = 400) -> Problem:
         descriptions = []
         for name, msgs in errors.items():
@@ -115,14 +119,14 @@ def _bureau(params) -> Bureau:
     if code:
         bureau = Bureau.objects.filter(code=code[:6]).first() if len(code) <= 6 else None
         if bureau is None:
-            raise Problem(400, [f"jurisdiction_id: {_('Unknown jurisdiction.')}"])
+            raise Problem.field(400, "jurisdiction_id", _("Unknown jurisdiction."))
         return bureau
     if settings.OPEN311_JURISDICTION:
         bureau = Bureau.objects.filter(code=settings.OPEN311_JURISDICTION).first()
     else:
         bureaus = list(Bureau.objects.order_by("pk")[:2])
         if len(bureaus) > 1:
-            raise Problem(400, [f"jurisdiction_id: {_('This field is required.')}"])
+            raise Problem.field(400, "jurisdiction_id", _("This field is required."))
         bureau = bureaus[0] if bureaus else None
     if bureau is None:
         raise Problem(404, [_("No jurisdiction is served here.")])
@@ -132,10 +136,10 @@ def _bureau(params) -> Bureau:
 def _client(bureau: Bureau, params) -> Open311Client:
     key = (params.get("api_key") or "").strip()
     if not key:
-        raise Problem(403, [f"api_key: {_('An API key is required.')}"])
+        raise Problem.field(403, "api_key", _("An API key is required."))
     client = services.client_for_key(bureau_id=bureau.pk, key=key)
     if client is None:
-        raise Problem(403, [f"api_key: {_('This API key is not valid or was revoked.')}"])
+        raise Problem.field(403, "api_key", _("This API key is not valid or was revoked."))
     return client
 
 
@@ -274,7 +278,7 @@ def _area(bureau: Bureau, form: ServiceRequestForm) -> Area:
         if area is not None:
             return area
         if not data.get("address_string"):
-            raise Problem(400, [f"lat: {_('The location is outside the bureau’s villages.')}"])
+            raise Problem.field(400, "lat", _("The location is outside the bureau’s villages."))
     found = geo.areas_named_in(bureau_id=bureau.pk, text=data.get("address_string", ""))
     if found.area is not None:
         return found.area
@@ -283,7 +287,7 @@ def _area(bureau: Bureau, form: ServiceRequestForm) -> Area:
         message = _("The address could mean several villages: %(names)s.") % {"names": names}
     else:
         message = _("The address names no village or community of this bureau.")
-    raise Problem(400, [f"address_string: {message}"])
+    raise Problem.field(400, "address_string", message)
 
 
 def _full_name(area: Area) -> str:
@@ -305,7 +309,7 @@ def _submit(request, fmt, bureau, params):
     data = form.cleaned_data
     service = selectors.service_get(bureau.pk, data["service_code"])
     if service is None:
-        raise Problem(400, [f"service_code: {_('Unknown service.')}"])
+        raise Problem.field(400, "service_code", _("Unknown service."))
     area = _area(bureau, form)
     try:
         row = services.request_submit(
