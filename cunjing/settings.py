@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cunjing.stats",
     "cunjing.fieldwork",
     "cunjing.matters",
+    "cunjing.open311",
     "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
@@ -234,6 +235,19 @@ PORTAL_RATES = {
     "lookup": os.environ.get("PORTAL_RATE_LOOKUP", "30/10m"),  # requests naming a tracking code
     "action": os.environ.get("PORTAL_RATE_ACTION", "20/m"),  # confirm, reopen, rate
 }
+
+# --- Open311 GeoReport v2 (/open311/v2/) ----------------------------------------------------
+# Rates are django-ratelimit's "count/period" (s, m, h, d). POSTs count per API key and per client
+# address; every answer past a limit is a 429 with Retry-After.
+OPEN311_RATE_POST_PER_KEY = os.environ.get("OPEN311_RATE_POST_PER_KEY", "120/h")
+OPEN311_RATE_POST_PER_IP = os.environ.get("OPEN311_RATE_POST_PER_IP", "20/m")
+OPEN311_RATE_GET_PER_IP = os.environ.get("OPEN311_RATE_GET_PER_IP", "600/m")
+# A point outside every village boundary goes to the nearest village centre within this distance.
+OPEN311_NEAREST_KM = float(os.environ.get("OPEN311_NEAREST_KM", "3"))
+# The bureau (its county code) answering requests without jurisdiction_id when several are hosted.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")  # discovery: who to contact
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")  # discovery: how to get a key
 
 # --- Demo ----------------------------------------------------------------------------------------
 DEMO_PASSWORD_FILE = VAR_DIR / "demo_password"

@@ -15,5 +15,6 @@ urlpatterns = [
     path("m/", include("cunjing.workspace.urls")),
     path("matters/", include("cunjing.matters.urls")),
     path("portal/", include("cunjing.portal.urls")),
+    path("open311/", include("cunjing.open311.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]

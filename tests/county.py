@@ -12,6 +12,10 @@
 Scope relations used by the permission tests, seen from the beat officer of 瓦房沟村:
 ``own`` = 瓦房沟村, ``sibling`` = 刘沟村, ``other`` = 杨庄村 (another station), ``none`` = an id
 that does not exist.
+
+Boundaries (squares of 0.02°): 瓦房沟村 33.22–33.24 N × 113.44–113.46 E (its centre 33.2301 N
+113.4502 E inside), 刘沟村 east of it sharing the edge at 113.46 E, 杨庄村 33.30–33.32 N ×
+113.60–113.62 E.
 """
 
 from __future__ import annotations
@@ -63,6 +67,13 @@ class County:
             rows = model.objects.in_bulk(list(keys[name].values()))
             setattr(county, name, {k: rows[pk] for k, pk in keys[name].items()})
         return county
+
+
+def square(south: float, west: float, side: float = 0.02) -> dict:
+    """A GeoJSON square boundary with its south-west corner at (``south``, ``west``)."""
+    n, e = round(south + side, 6), round(west + side, 6)
+    ring = [[west, south], [e, south], [e, n], [west, n], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
 
 
 def build_county(code: str = "410499", name: str = "测试县公安局", prefix: str = "") -> County:
@@ -141,6 +152,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}200201",
         latitude=33.2301,
         longitude=113.4502,
+        boundary=square(33.22, 113.44),
     )
     a["sibling"] = org.area_create(
         actor=None,
@@ -149,6 +161,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         kind="village",
         name="刘沟村",
         division_code=f"{p}200202",
+        boundary=square(33.22, 113.46),
     )
     a["community_b"] = org.area_create(
         actor=None,
@@ -165,6 +178,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         kind="village",
         name="杨庄村",
         division_code=f"{p}100201",
+        boundary=square(33.30, 113.60),
     )
     for unit, area in [
         ("bureau", "county"),

@@ -10,6 +10,9 @@ its workstation, ``sibling`` = 刘沟村 (same office), ``other`` = 杨庄村 (a
 POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: every organisation page
 is 403 for them, whatever the object.
 
+Open311 keys (``o311_*``) are the bureau's configuration: the system admin's only; revoking
+another bureau's client is 404 for them.
+
 The phone workspace (``ws_*``, ``/m/``) is for those who record field work: beat officers, aides
 (prevention activities only), office and station leaders (no work log: it is the beat officer's).
 An unknown record kind is 404 for everyone signed in. The service worker and the manifest are
@@ -31,6 +34,7 @@ from django.urls import reverse
 
 from cunjing.fieldwork import services as fieldwork
 from cunjing.matters import services as matters
+from cunjing.org import services as org
 from cunjing.org.models import Beat
 from tests.conftest import PERSONAS
 
@@ -52,6 +56,10 @@ beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
 beat_end     403  404  404  403  403  302  302  403  302  403  403  302
 coverage     200  200  200  200  200  200  200  200  200  200  403  302
 audit        403  403  403  403  403  403  403  403  403  403  200  302
+o311_keys    403  403  403  403  403  403  403  403  200  403  403  302
+o311_issue   403  403  403  403  403  403  403  403  200  403  403  302
+o311_revoke  403  403  403  403  403  403  403  403  302  403  403  302
+o311_rev_oth 403  403  403  403  403  403  403  403  404  403  403  302
 fw_list      200  200  200  200  200  200  200  200  403  403  403  302
 fw_new       200  200  200  403  200  200  403  403  403  403  403  302
 fw_new_prev  200  200  200  200  200  200  403  403  403  403  403  302
@@ -175,6 +183,18 @@ def _request(client, county, page: str):
             return get("org:coverage")
         case "audit":
             return get("dashboard:audit")
+        case "o311_keys":
+            return get("open311:keys")
+        case "o311_issue":
+            return client.post(reverse("open311:keys"), {"name": "城市服务App"})
+        case "o311_revoke" | "o311_rev_oth":
+            from cunjing.open311.services import client_create
+
+            bureau = county.bureau
+            if page == "o311_rev_oth":
+                bureau = org.bureau_create(actor=None, name="邻县公安局", code="410498")
+            app, _key = client_create(actor=None, bureau=bureau, name="城市服务App")
+            return client.post(reverse("open311:revoke", args=[app.pk]))
         case "fw_list":
             return get("fieldwork:record_list", "visits")
         case "fw_new":
@@ -344,6 +364,8 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"] == reverse("fieldwork:worklog_list")
         elif page == "m_accept":
             assert response["Location"].startswith("/matters/")
+        elif page == "o311_revoke":
+            assert response["Location"] == reverse("open311:keys")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
         else:

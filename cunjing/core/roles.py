@@ -46,6 +46,7 @@ class Capability(models.TextChoices):
     EDIT_REGISTRY = "edit_registry", _("Maintain the registry of addresses, residents and premises")
     REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal ID numbers and phones (audited)")
     VIEW_FIELDWORK = "view_fieldwork", _("Read field records, work logs and reports")
+    MANAGE_OPEN311 = "manage_open311", _("Issue and revoke Open311 API keys")
 
 
 _STAFF_VIEW = {Capability.VIEW_ORG}
@@ -56,8 +57,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.STATION_LEADER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
     Role.COMMANDER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
     Role.INSPECTOR: frozenset(_STAFF_VIEW),
+    # The bureau's configuration, including which outside applications may submit matters.
     Role.SYSADMIN: frozenset(
-        {*_STAFF_VIEW, Capability.MANAGE_ORG, Capability.MANAGE_BEATS, Capability.IMPORT_ORG}
+        {
+            *_STAFF_VIEW,
+            Capability.MANAGE_ORG,
+            Capability.MANAGE_BEATS,
+            Capability.IMPORT_ORG,
+            Capability.MANAGE_OPEN311,
+        }
     ),
     Role.SECADMIN: frozenset({*_STAFF_VIEW, Capability.MANAGE_USERS}),
     # The audit admin reads the trail and nothing else.

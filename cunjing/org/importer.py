@@ -202,6 +202,15 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column("latitude", False, gettext_lazy("Latitude (WGS-84)"), ("纬度",)),
             Column("longitude", False, gettext_lazy("Longitude (WGS-84)"), ("经度",)),
+            Column(
+                "boundary",
+                False,
+                gettext_lazy(
+                    "Boundary: a GeoJSON Polygon or MultiPolygon in WGS-84 (longitude, latitude)"
+                ),
+                ("边界",),
+                text=True,
+            ),
         ),
     ),
     Sheet(
@@ -724,6 +733,7 @@ def _import_areas(run: _Run, sheet: _SheetData | None) -> int:
             "parent_division_code": row.get("parent_division_code", cell_division_code),
             "latitude": row.get("latitude", cell_number),
             "longitude": row.get("longitude", cell_number),
+            "boundary": row.get("boundary"),
         }
         if data["division_code"]:
             keyed.append((row, data["division_code"], data))
@@ -747,6 +757,7 @@ def _import_areas(run: _Run, sheet: _SheetData | None) -> int:
                 division_code=code,
                 latitude=data["latitude"],
                 longitude=data["longitude"],
+                boundary=data["boundary"] or None,
             )
             if area is None and parent is not None:
                 parent.refresh_from_db(fields=["numchild"])

@@ -191,6 +191,15 @@ class Area(TenantModel, MP_Node):
     longitude = models.FloatField(
         _("longitude"), null=True, blank=True, validators=[validate_longitude]
     )
+    # The area's outline: a GeoJSON Polygon or MultiPolygon in WGS-84 ([longitude, latitude]
+    # pairs), checked by ``org.geo.clean_boundary``. The bounding box beside it is derived from
+    # it by the service that writes the boundary; it lets a point lookup pick its candidates
+    # with an indexed range query before the exact point-in-polygon test.
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
+    bbox_min_lat = models.FloatField(null=True, blank=True, editable=False)
+    bbox_max_lat = models.FloatField(null=True, blank=True, editable=False)
+    bbox_min_lon = models.FloatField(null=True, blank=True, editable=False)
+    bbox_max_lon = models.FloatField(null=True, blank=True, editable=False)
 
     objects = TreeManager()
 
@@ -210,6 +219,10 @@ class Area(TenantModel, MP_Node):
                 fields=["bureau", "path"],
                 opclasses=["int8_ops", "varchar_pattern_ops"],
                 name="area_bureau_path_prefix",
+            ),
+            models.Index(
+                fields=["bureau", "bbox_min_lat", "bbox_max_lat", "bbox_min_lon", "bbox_max_lon"],
+                name="area_bureau_bbox",
             ),
         ]
 

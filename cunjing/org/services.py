@@ -19,6 +19,7 @@ from pypinyin import Style, lazy_pinyin
 from cunjing.core import audit
 from cunjing.core.roles import Capability, require
 from cunjing.core.validators import normalize_phone
+from cunjing.org import geo
 from cunjing.org.models import (
     AREA_PARENT_KINDS,
     COVERAGE_KINDS,
@@ -191,9 +192,11 @@ def area_create(
     division_code: str,
     latitude: float | None = None,
     longitude: float | None = None,
+    boundary: dict | str | None = None,
 ) -> Area:
     """Add an area; a county is a root, townships sit under it, villages/communities under
-    townships. The division code is unique within the bureau."""
+    townships. The division code is unique within the bureau. ``boundary``: GeoJSON Polygon or
+    MultiPolygon (WGS-84), its bounding box kept beside it."""
     require(actor, Capability.MANAGE_ORG)
     if kind not in AREA_PARENT_KINDS:
         raise ValidationError({"kind": [_("Choose a valid area kind.")]})
@@ -225,6 +228,7 @@ def area_create(
         latitude=latitude,
         longitude=longitude,
     )
+    _set_boundary(area, boundary)
     if _area_code_taken(bureau.pk, division_code):
         raise ValidationError(
             {"division_code": [_("An area with this division code already exists.")]}
@@ -266,6 +270,34 @@ def area_update(*, actor, area: Area, **changes: Any) -> Area:
     if new:
         audit.record(actor=actor, action="area.update", instance=area, before=old, after=new)
     return area
+
+
+def _set_boundary(area: Area, boundary: dict | str | None) -> None:
+    area.boundary, bbox = geo.clean_boundary(boundary)
+    area.bbox_min_lat, area.bbox_max_lat, area.bbox_min_lon, area.bbox_max_lon = bbox or (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+@transaction.atomic
+def area_set_boundary(*, actor, area: Area, boundary: dict | str | None) -> Area:
+    """Set (or clear, with ``None``) an area's boundary; the bounding box follows it."""
+    require(actor, Capability.MANAGE_ORG)
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    _require_area_in_scope(actor, area)
+    before = audit.snapshot(area, ["boundary"])
+    _set_boundary(area, boundary)
+    area.save(update_fields=["boundary", *BBOX_FIELDS])
+    after = audit.snapshot(area, ["boundary"])
+    if before != after:
+        audit.record(actor=actor, action="area.boundary", instance=area, before=before, after=after)
+    return area
+
+
+BBOX_FIELDS = ("bbox_min_lat", "bbox_max_lat", "bbox_min_lon", "bbox_max_lon")
 
 
 @transaction.atomic

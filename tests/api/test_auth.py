@@ -261,6 +261,7 @@ def test_me_capabilities_of_the_sysadmin(county):
     assert body["capabilities"] == [
         "import_org",
         "manage_beats",
+        "manage_open311",
         "manage_org",
         "manage_sla",
         "view_org",

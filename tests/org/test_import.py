@@ -619,3 +619,33 @@ def test_any_cells_in_the_areas_sheet_are_row_errors_or_rows(county, rows):
 def test_any_bytes_are_a_file_error_never_an_exception(county, data):
     result = run(county, data)
     assert not result.ok and result.errors[0].row is None
+
+
+def test_areas_may_carry_a_geojson_boundary(county):
+    import json
+
+    from tests.county import square
+
+    headers = {"区划": [*HEADERS["areas"], "边界"]}
+    good = xlsx(
+        {
+            "区划": [
+                ["410499300000", "丙镇", "镇", "410499000000", 33.3, 113.5, None],
+                ["410499300201", "丙村", "村", "410499300000", 33.31, 113.51,
+                 json.dumps(square(33.30, 113.50))],
+            ]
+        },
+        headers,
+    )  # fmt: skip
+    result = run(county, good)
+    assert result.errors == []
+    village = Area.objects.get(bureau=county.bureau, division_code="410499300201")
+    assert village.boundary == square(33.30, 113.50)
+    assert (village.bbox_min_lat, village.bbox_max_lon) == (33.30, 113.52)
+    bad = xlsx(
+        {"区划": [["410499300202", "丁村", "村", "410499300000", None, None, "{not json"]]},
+        headers,
+    )
+    result = run(county, bad)
+    assert where(result) == {("区划", 2, "boundary")}
+    assert not Area.objects.filter(division_code="410499300202").exists()

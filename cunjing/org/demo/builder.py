@@ -29,9 +29,11 @@ from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
+from cunjing.org import geo
 from cunjing.org import services as org
 from cunjing.org.demo import wugang as w
 from cunjing.org.models import (
+    BEAT_AREA_KINDS,
     Aide,
     AideKind,
     AideSubtype,
@@ -460,6 +462,11 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
         county.units[BUREAU_KEY] = root
         done(0, 1)
 
+        # No real village boundaries ship with the demo: each village's and community's
+        # Voronoi cell around its centre stands in, so a point always finds one area.
+        boundaries = geo.voronoi_boundaries(
+            {a.code: (a.latitude, a.longitude) for a in plan.areas if a.kind in BEAT_AREA_KINDS}
+        )
         for a in plan.areas:
             county.areas[a.code] = org.area_create(
                 actor=None,
@@ -470,6 +477,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
                 division_code=a.code,
                 latitude=a.latitude,
                 longitude=a.longitude,
+                boundary=boundaries.get(a.code),
             )
         done(1, len(plan.areas))
 

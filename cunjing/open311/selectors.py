@@ -1,0 +1,199 @@
+"""Reads of Open311: the bureau's services, a client list of keys, and service requests as the
+spec shows them — public fields only.
+
+Public means: the matter's service, status, the handling unit's name, the latest reply to the
+reporter, the deadline, times, the village. Never the reporter's name or phone, the staff who
+handled it, the timeline's notes or the resolution text. A crime lead (kind ``lead``) shows no
+description and no location to anyone reading it back: a tip is not repeated outward.
+
+Status (the spec has two): ``open`` while the matter is new or accepted (``OPEN_STATES``);
+``closed`` once resolved, closed, referred elsewhere or merged into a duplicate. A resolved
+matter the reporter reopens is ``open`` again.
+
+Which requests a caller may read:
+
+* by service request id (the matter's tracking code, 60 random bits) or by token: anybody, with
+  or without a key — the code is the reporter's key to their matter, as on the portal; only
+  matters from the public channels (Open311, portal), never a matter staff entered;
+* the list without ids: only with an API key, and only that client's own requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from cunjing.matters.models import (
+    OPEN_STATES,
+    PUBLIC_SOURCES,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterKind,
+    MatterReply,
+    State,
+)
+from cunjing.open311.models import Open311Client, Open311Request
+
+OPEN, CLOSED = "open", "closed"
+OPEN311_STATUS = {state: (OPEN if state in OPEN_STATES else CLOSED) for state in State.values}
+LIST_LIMIT = 1000
+DEFAULT_DAYS = 90
+
+
+def status_of(state: str) -> str:
+    return OPEN311_STATUS.get(state, CLOSED)
+
+
+def states_for(statuses: set[str]) -> list[str]:
+    return [s for s, status in OPEN311_STATUS.items() if status in statuses]
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+def services(bureau_id: int) -> list[MatterCategory]:
+    """The services: the bureau's active matter categories, by kind then name."""
+    return list(
+        MatterCategory.objects.filter(bureau_id=bureau_id, active=True).order_by(
+            "kind", "name", "pk"
+        )
+    )
+
+
+def service_get(bureau_id: int, code: str) -> MatterCategory | None:
+    """The active service of ``code`` (the category's id as text), else None."""
+    if not (code or "").isdigit() or len(code) > 18:
+        return None
+    return MatterCategory.objects.filter(bureau_id=bureau_id, active=True, pk=int(code)).first()
+
+
+def clients(bureau_id: int) -> list[Open311Client]:
+    return list(
+        Open311Client.objects.filter(bureau_id=bureau_id).order_by("-active", "-created_at", "-id")
+    )
+
+
+# --- Service requests ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    service_request_id: str
+    status: str
+    status_notes: str | None
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str
+    service_notice: str | None
+    requested_datetime: dt.datetime
+    updated_datetime: dt.datetime
+    expected_datetime: dt.datetime | None
+    address: str
+    address_id: None
+    zipcode: None
+    lat: float | None
+    long: float | None
+    media_url: None
+    token: str | None
+
+
+def _annotated(qs: QuerySet) -> QuerySet:
+    latest_reply = MatterReply.objects.filter(matter=OuterRef("pk")).order_by("-created_at", "-id")
+    latest_event = MatterEvent.objects.filter(matter=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        qs.filter(source__in=PUBLIC_SOURCES)
+        .select_related("area", "handling_unit", "category")
+        .annotate(
+            latest_reply=Subquery(latest_reply.values("text")[:1]),
+            updated=Subquery(latest_event.values("created_at")[:1]),
+        )
+    )
+
+
+def _public(matter: Matter, tokens: dict[int, uuid.UUID]) -> PublicRequest:
+    secret = matter.kind == MatterKind.LEAD
+    category = matter.category
+    token = tokens.get(matter.pk)
+    return PublicRequest(
+        service_request_id=matter.tracking_code,
+        status=status_of(matter.state),
+        status_notes=matter.latest_reply or None,
+        service_name=category.name if category else matter.get_kind_display(),
+        service_code=str(category.pk) if category else "",
+        description=None if secret else matter.description,
+        agency_responsible=matter.handling_unit.name,
+        service_notice=None,
+        requested_datetime=matter.created_at,
+        updated_datetime=matter.updated or matter.created_at,
+        expected_datetime=matter.resolve_due_at,
+        address="" if secret else matter.area.name,
+        address_id=None,
+        zipcode=None,
+        lat=None if secret else matter.latitude,
+        long=None if secret else matter.longitude,
+        media_url=None,
+        token=str(token) if token else None,
+    )
+
+
+def _with_tokens(matters: list[Matter]) -> list[PublicRequest]:
+    tokens = dict(
+        Open311Request.objects.filter(matter_id__in=[m.pk for m in matters]).values_list(
+            "matter_id", "token"
+        )
+    )
+    return [_public(m, tokens) for m in matters]
+
+
+def requests_by_codes(bureau_id: int, codes: list[str]) -> list[PublicRequest]:
+    """The public requests of these tracking codes (unknown codes are left out), newest first."""
+    codes = [c.strip().upper() for c in codes if c.strip()][:LIST_LIMIT]
+    qs = Matter.objects.filter(bureau_id=bureau_id, tracking_code__in=codes)
+    return _with_tokens(list(_annotated(qs).order_by("-created_at", "-id")))
+
+
+def request_by_token(bureau_id: int, token: str) -> Open311Request | None:
+    try:
+        value = uuid.UUID(token)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return (
+        Open311Request.objects.filter(bureau_id=bureau_id, token=value)
+        .select_related("matter")
+        .first()
+    )
+
+
+def client_requests(
+    client: Open311Client,
+    *,
+    service_codes: list[int] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    statuses: set[str] | None = None,
+    now: dt.datetime | None = None,
+) -> list[PublicRequest]:
+    """The client's own requests requested within [start, end] (default: the last 90 days),
+    of these services and statuses, newest first, at most 1000."""
+    now = now or timezone.now()
+    if start is None and end is None:
+        start = now - dt.timedelta(days=DEFAULT_DAYS)
+    mine = Open311Request.objects.filter(bureau_id=client.bureau_id, client=client).values(
+        "matter_id"
+    )
+    qs = Matter.objects.filter(bureau_id=client.bureau_id, pk__in=mine)
+    if service_codes is not None:
+        qs = qs.filter(category_id__in=service_codes)
+    if start is not None:
+        qs = qs.filter(created_at__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__lte=end)
+    if statuses:
+        qs = qs.filter(state__in=states_for(statuses))
+    return _with_tokens(list(_annotated(qs).order_by("-created_at", "-id")[:LIST_LIMIT]))
