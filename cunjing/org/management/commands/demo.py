@@ -5,7 +5,8 @@ manage.py demo --if-empty      build it only if no bureau exists yet (``make run
 manage.py demo --reset         wipe the database and rebuild (refused if other bureaus exist)
 manage.py demo --seed N        another deterministic variant (default 2014)
 manage.py demo --logins        print the demo accounts and their password, and exit
-manage.py demo --no-simulate   build the county only, without its registry and simulated field work
+manage.py demo --no-simulate   build the county (and its matter categories) only, without its
+                               registry and simulated field work
 
 After the county, ``cunjing.fieldwork.demo.simulate`` writes its field work from 2014-09-01 to
 today (the source's results table for 2014-09-01 to 2015-01-20, then a thin stream and a
@@ -157,10 +158,11 @@ class Command(BaseCommand):
                     call_command("flush", interactive=False, verbosity=0)
                     self.stdout.write("  " + _("Flushed the database."))
                 county = builder.build(plan, password=password, progress=self.progress)
+                # The matter categories are the services of the portal and Open311: always.
+                matter_services.categories_ensure_defaults(actor=None, bureau=county.bureau)
                 if not no_simulate:
                     self.stdout.write(_("Filling the registry (一标三实)…"))
                     registry_demo.populate(county.bureau, seed=seed, progress=self.progress)
-                    matter_services.categories_ensure_defaults(actor=None, bureau=county.bureau)
                     self.simulate(county.bureau, seed)
         except ValidationError as exc:
             raise CommandError(
