@@ -4,47 +4,17 @@ database, and a 360 px phone context of Debian's chromium driven by Playwright."
 from __future__ import annotations
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import WSGIServer
 from django.db import connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from tests.browser.live import CHROMIUM, CHROMIUM_ARGS, HEIGHT, MISSING, TIMEOUT_MS, WIDTH
-
-
-class _OneRequestAtATime(LiveServerThread):
-    """Django's live server, answering one request at a time: the in-memory SQLite test database
-    is one connection shared by every thread, and concurrent requests on it fail with "database
-    table is locked"."""
-
-    def _create_server(self, connections_override=None):
-        return WSGIServer(
-            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
-        )
+from tests.live import running_site
 
 
 @pytest.fixture
 def server(transactional_db):
     """The site on a free local port for the browser; its URL."""
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = _OneRequestAtATime("localhost", StaticFilesHandler, connections_override=shared)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    try:
-        yield f"http://localhost:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
+    with running_site() as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from django.core.servers.basehttp import WSGIServer
 from django.db import connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from cunjing.matters.models import Matter, Source
+from tests.live import running_site
 from tests.open311.conftest import INSIDE_OWN
 
 georeport = pytest.importorskip("georeport")
@@ -22,16 +21,6 @@ georeport = pytest.importorskip("georeport")
 # The server thread needs committed data: a transactional test (tests/conftest.py then builds the
 # county inside the test).
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class _OneRequestAtATime(LiveServerThread):
-    """Django's live server answering one request at a time: the in-memory SQLite test database
-    is one connection shared by every thread (see tests/browser/test_offline.py)."""
-
-    def _create_server(self, connections_override=None):
-        return WSGIServer(
-            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
-        )
 
 
 def _no_static(application):
@@ -44,26 +33,9 @@ def server(transactional_db, monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = _OneRequestAtATime("localhost", _no_static, connections_override=shared)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    try:
-        yield f"http://localhost:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
-        connections.close_all()
+    with running_site(_no_static) as url:
+        yield url
+    connections.close_all()
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
