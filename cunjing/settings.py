@@ -234,6 +234,7 @@ PORTAL_RATES = {
     "submit": os.environ.get("PORTAL_RATE_SUBMIT", "5/10m"),  # matters submitted
     "lookup": os.environ.get("PORTAL_RATE_LOOKUP", "30/10m"),  # requests naming a tracking code
     "action": os.environ.get("PORTAL_RATE_ACTION", "20/m"),  # confirm, reopen, rate
+    "search": os.environ.get("PORTAL_RATE_SEARCH", "120/m"),  # village searches (GET with q)
 }
 
 # --- Open311 GeoReport v2 (/open311/v2/) ----------------------------------------------------

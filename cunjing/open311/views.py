@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -38,7 +37,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from cunjing.core import context
 from cunjing.core.errors import field_errors
@@ -66,8 +65,6 @@ SPEC_FIELDS = {
     "area": "address_string",
     "__all__": "",
 }
-RATE_RE = re.compile(r"^(\d+)/(\d*)([smhd])$")
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class Problem(Exception):
@@ -100,17 +97,12 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language_from_request(request)
 
 
-def retry_after(rate: str) -> int:
-    match = RATE_RE.match(rate)
-    if not match:
-        return 60
-    return int(match.group(2) or 1) * PERIODS[match.group(3)]
-
-
 def _limit(request: HttpRequest, group: str, key, rate: str) -> None:
-    if is_ratelimited(request, group=group, key=key, rate=rate, increment=True):
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is not None and usage["should_limit"]:
         problem = Problem(429, [_("Too many requests. Try again later.")])
-        problem.retry_after = retry_after(rate)
+        # The seconds left in the current window (django-ratelimit's fixed windows).
+        problem.retry_after = max(1, int(usage["time_left"]))
         raise problem
 
 

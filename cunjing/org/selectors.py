@@ -209,9 +209,11 @@ class ContactCard:
 
 
 def _active_beats(area_ids) -> QuerySet[Beat]:
+    # An officer marked no longer active is off the card even while their beat is open: the
+    # card is what residents call.
     return (
         Beat.objects.active()
-        .filter(area_id__in=area_ids)
+        .filter(area_id__in=area_ids, officer__is_active=True)
         .select_related("officer")
         .order_by("-is_lead", "start_date", "id")
     )

@@ -6,7 +6,8 @@ The rates are settings (env-overridable, see ``settings.PORTAL_RATES``):
 
 * ``submit``: submitting a matter (a write that reaches the handlers' queues);
 * ``lookup``: every request that resolves a tracking code (the code is the resident's key);
-* ``action``: confirming, reopening, rating.
+* ``action``: confirming, reopening, rating;
+* ``search``: village searches (a GET, but each one is a query over the areas).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django_ratelimit.core import get_usage
 SUBMIT = "submit"
 LOOKUP = "lookup"
 ACTION = "action"
+SEARCH = "search"
 
 
 def limited(request: HttpRequest, *kinds: str) -> HttpResponse | None:

@@ -37,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Find my officer: search villages and communities by name, pinyin or initials."""
     bureau = portal_bureau()
     q = request.GET.get("q", "")[: selectors.SEARCH_MAX_LENGTH]
+    if q.strip() and (blocked := limits.limited(request, limits.SEARCH)):
+        return blocked
     results = selectors.area_search(bureau, q)
     return render(
         request,

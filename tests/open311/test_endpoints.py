@@ -485,7 +485,8 @@ def test_posts_past_the_per_address_limit_are_429(client, key, noise, fmt):
         assert submit(client, key, noise, fmt).status_code == 201
     response = submit(client, key, noise, fmt)
     assert response.status_code == 429
-    assert response["Retry-After"] == "60"
+    # the seconds left in the minute's window
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert error_descriptions(response, fmt)
     assert Matter.objects.count() == 2
     # A bad key counts too: guessing keys is limited by address.
@@ -506,7 +507,7 @@ def test_posts_past_the_per_key_limit_are_429_from_any_address(client, county, k
         {"api_key": key, "service_code": noise, "description": "吵", **INSIDE_OWN},
         REMOTE_ADDR="10.0.0.9",
     )
-    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 3600
     _other, other_key = services.client_create(actor=None, bureau=county.bureau, name="另一个App")
     assert submit(client, other_key, noise).status_code == 201
 

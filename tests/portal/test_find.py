@@ -82,6 +82,16 @@ def test_the_contact_card(client, county):
     assert f'href="/portal/submit/?area={county.areas["own"].pk}"' in body
 
 
+def test_an_officer_no_longer_active_is_off_the_card(client, county):
+    officer = county.officers["own"]
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    body = client.get(reverse("portal:card", args=[county.areas["own"].pk])).content.decode()
+    assert "张伟" not in body and "13803751001" not in body
+    # the workstation is still there to call
+    assert "瓦房沟警务工作站" in body and "03758123456" in body
+
+
 def test_officer_phone_is_shown_as_dialled(client, county):
     body = client.get(reverse("portal:card", args=[county.areas["own"].pk])).content.decode()
     phone = re.search(r'href="tel:([^"]+)"', body).group(1)

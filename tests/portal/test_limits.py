@@ -12,7 +12,7 @@ from tests.portal.conftest import resolve, submit
 
 @pytest.fixture
 def tight(settings):
-    settings.PORTAL_RATES = {"submit": "2/10m", "lookup": "3/10m", "action": "2/m"}
+    settings.PORTAL_RATES = {"submit": "2/10m", "lookup": "3/10m", "action": "2/m", "search": "3/m"}
     return settings
 
 
@@ -30,7 +30,20 @@ def assert_limited(response, seconds_at_most: int):
 
 
 def test_the_defaults():
-    assert django_settings.PORTAL_RATES == {"submit": "5/10m", "lookup": "30/10m", "action": "20/m"}
+    assert django_settings.PORTAL_RATES == {
+        "submit": "5/10m",
+        "lookup": "30/10m",
+        "action": "20/m",
+        "search": "120/m",
+    }
+
+
+def test_searches_are_limited_but_not_the_empty_page(client, county, tight):
+    for _ in range(3):
+        assert client.get("/portal/", {"q": "瓦房"}).status_code == 200
+    assert_limited(client.get("/portal/", {"q": "瓦房"}), 60)
+    assert client.get("/portal/").status_code == 200
+    assert client.get("/portal/", {"q": "瓦房"}, REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
 def test_submit_is_limited(client, county, tight):
