@@ -72,6 +72,11 @@ def service_get(bureau_id: int, code: str) -> MatterCategory | None:
     return MatterCategory.objects.filter(bureau_id=bureau_id, active=True, pk=int(code)).first()
 
 
+def client_get(bureau_id: int, pk: int) -> Open311Client | None:
+    """One client of the bureau (None for another bureau's or a missing one: a 404)."""
+    return Open311Client.objects.filter(bureau_id=bureau_id, pk=pk).first()
+
+
 def clients(bureau_id: int) -> list[Open311Client]:
     return list(
         Open311Client.objects.filter(bureau_id=bureau_id).order_by("-active", "-created_at", "-id")

@@ -404,7 +404,7 @@ def keys(request: HttpRequest) -> HttpResponse:
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     _require_keys(user)
-    client = Open311Client.objects.filter(bureau_id=user.bureau_id, pk=pk).first()
+    client = selectors.client_get(user.bureau_id, pk)
     if client is None:
         raise Http404
     services.client_revoke(actor=user, client=client)
