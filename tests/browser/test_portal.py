@@ -93,3 +93,34 @@ def test_a_resident_reports_and_confirms(server, county, browser_context):
     assert MatterEvent.objects.filter(matter=matter, action="confirm").count() == 1
     elapsed = time.monotonic() - started
     print(f"portal browser test: {elapsed:.1f} s")
+
+
+def test_the_category_list_follows_the_kind(server, county, browser_context):
+    services.categories_ensure_defaults(actor=None, bureau=county.bureau)
+    page = browser_context.new_page()
+    page.goto(f"{server}/portal/submit/?area={county.areas['own'].pk}")
+
+    def shown_groups() -> list[str]:
+        return page.eval_on_selector_all(
+            "#id_category optgroup", "gs => gs.filter(g => !g.hidden).map(g => g.label)"
+        )
+
+    page.select_option("#id_kind", "hazard")
+    assert shown_groups() == ["安全隐患"]
+    hazard = page.eval_on_selector(
+        "#id_category", "s => [...s.options].find(o => !o.parentNode.hidden && o.value).value"
+    )
+    page.select_option("#id_category", hazard)
+    # Another kind hides the hazard categories and drops the choice.
+    page.select_option("#id_kind", "request")
+    assert shown_groups() == ["求助诉求"]
+    assert page.eval_on_selector("#id_category", "s => s.value") == ""
+    # Back to hazard: choose one and send; the matter has that category.
+    page.select_option("#id_kind", "hazard")
+    page.select_option("#id_category", hazard)
+    page.fill("#id_description", "桥头护栏断了")
+    page.locator("#pt-send").click()
+    page.wait_for_selector("#pt-code")
+    code = page.locator("#pt-code").inner_text().strip()
+    matter = Matter.objects.select_related("category").get(tracking_code=code)
+    assert (matter.kind, str(matter.category_id)) == ("hazard", hazard)
