@@ -91,6 +91,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cunjing.urls"
+CSRF_FAILURE_VIEW = "cunjing.errors.csrf_failure"
 WSGI_APPLICATION = "cunjing.wsgi.application"
 
 TEMPLATES = [

@@ -18,3 +18,5 @@ urlpatterns = [
     path("open311/", include("cunjing.open311.urls")),
     path("", include("cunjing.dashboard.urls")),
 ]
+
+handler404 = "cunjing.errors.page_not_found"
