@@ -5,10 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.core.forms import DATE_WIDGET, TablerForm
 from cunjing.core.selectors import parse_audit_cursor
-from cunjing.org.forms import TablerForm
-
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AuditFilterForm(TablerForm):
@@ -26,8 +24,8 @@ class AuditFilterForm(TablerForm):
         widget=forms.TextInput(attrs={"placeholder": "org.area"}),
     )
     object_id = forms.CharField(label=_("object id"), required=False, max_length=64)
-    date_from = forms.DateField(label=_("from"), required=False, widget=_DATE)
-    date_to = forms.DateField(label=_("until"), required=False, widget=_DATE)
+    date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("until"), required=False, widget=DATE_WIDGET)
     before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean_before(self):

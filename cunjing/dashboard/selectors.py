@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cunjing.accounts.models import User
 from cunjing.core.roles import Capability, Role, has_capability
+from cunjing.org import selectors as org_selectors
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
     Area,
     AreaKind,
     Beat,
-    Coverage,
     Officer,
     Unit,
     UnitKind,
@@ -33,38 +33,8 @@ MAX_CARDS = 20
 def contact_cards(user) -> list[ContactCard]:
     """The contact cards (警民联系卡) of the villages and communities the user sees — a beat
     officer's own areas, an aide's area. Three queries, whatever the number of areas."""
-    serving = (
-        Coverage.objects.filter(unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE])
-        .select_related("unit")
-        .order_by("-unit__depth", "unit__path")
-    )
-    areas = (
-        Area.objects.visible_to(user)
-        .filter(kind__in=BEAT_AREA_KINDS)
-        .order_by("path")
-        .prefetch_related(
-            Prefetch(
-                "beats",
-                queryset=Beat.objects.active()
-                .select_related("officer")
-                .order_by("-is_lead", "start_date", "id"),
-                to_attr="active_beats",
-            ),
-            Prefetch("coverages", queryset=serving, to_attr="serving"),
-        )[:MAX_CARDS]
-    )
-    cards = []
-    for area in areas:
-        officers = [beat.officer for beat in area.active_beats]
-        cards.append(
-            ContactCard(
-                area=area,
-                officer=officers[0] if officers else None,
-                unit=area.serving[0].unit if area.serving else None,
-                others=officers[1:],
-            )
-        )
-    return cards
+    areas = Area.objects.visible_to(user).filter(kind__in=BEAT_AREA_KINDS).order_by("path")
+    return org_selectors.contact_cards(areas[:MAX_CARDS])
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The rules (scope, who may record which kind, ID numbers and phones, dates) live in
 ``fieldwork.services``; a service's ``ValidationError`` is put back on the form field by field
-with :func:`cunjing.org.forms.add_service_errors`. Each record form carries the submission's
+with :func:`cunjing.core.forms.add_service_errors`. Each record form carries the submission's
 ``client_uuid`` (made when the form is shown), so a form posted twice stores one record.
 """
 
@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.core.forms import DATE_WIDGET, NameChoiceField, TablerForm, TablerModelForm
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -26,26 +27,14 @@ from cunjing.fieldwork.models import (
     Verdict,
     Volunteer,
 )
-from cunjing.org.forms import TablerBoundField, TablerForm
 from cunjing.org.models import BEAT_AREA_KINDS, Area
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class TablerModelForm(forms.ModelForm):
-    bound_field_class = TablerBoundField
-
-
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Area) -> str:
-        return obj.name
 
 
 class RecordForm(TablerModelForm):
     """The fields every record kind shares: area (the user's visible villages and
     communities), date and the submission's UUID."""
 
-    area = AreaChoiceField(label=_("area"), queryset=Area.objects.none())
+    area = NameChoiceField(label=_("area"), queryset=Area.objects.none())
     occurred_on = forms.DateField(label=_("date"), widget=DATE_WIDGET)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -166,7 +155,7 @@ class PreventionForm(_PreventionForm):
 
 
 class RecordFilterForm(TablerForm):
-    area = AreaChoiceField(label=_("area"), queryset=Area.objects.none(), required=False)
+    area = NameChoiceField(label=_("area"), queryset=Area.objects.none(), required=False)
     date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("to"), required=False, widget=DATE_WIDGET)
     before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)

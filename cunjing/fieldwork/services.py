@@ -45,7 +45,8 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
-from cunjing.org.models import BEAT_AREA_KINDS, Area, Coverage, Unit, UnitKind
+from cunjing.org import selectors as org_selectors
+from cunjing.org.models import BEAT_AREA_KINDS, Area
 from cunjing.stats.services import FigureSource, figures_add, register_source
 
 # Who may write field records; aides only the kinds in AIDE_KINDS.
@@ -97,27 +98,6 @@ def can_record(actor, model: type[FieldRecord]) -> bool:
     return role in RECORDER_ROLES or (role == Role.AIDE and model in AIDE_KINDS)
 
 
-def serving_unit(actor, area: Area) -> Unit:
-    """The workstation (else the office) serving ``area``; where two serve it, the one in the
-    actor's subtree first, then the first by tree order."""
-    coverages = list(
-        Coverage.objects.filter(
-            bureau_id=area.bureau_id,
-            area=area,
-            unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE],
-        )
-        .select_related("unit")
-        .order_by("-unit__depth", "unit__path")
-    )
-    if not coverages:
-        raise ValidationError({"area": [_("No workstation or office serves this area.")]})
-    own_path = actor.unit.path if getattr(actor, "unit_id", None) else None
-    for coverage in coverages:
-        if own_path and coverage.unit.path.startswith(own_path):
-            return coverage.unit
-    return coverages[0].unit
-
-
 def _check_area(actor, area: Area, model: type[FieldRecord]) -> Area:
     # Scope first (404 for what the actor cannot see), then the role (403), then the kind (422).
     area = Area.objects.visible_to(actor).get(pk=area.pk)
@@ -152,7 +132,7 @@ def _create(
     volunteers: list | None = None,
 ):
     area = _check_area(actor, area, model)
-    unit = serving_unit(actor, area)
+    unit = org_selectors.record_unit(area, actor=actor)
     if model.objects.filter(
         bureau_id=area.bureau_id, recorded_by=actor, client_uuid=client_uuid
     ).exists():

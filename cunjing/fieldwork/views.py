@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Capability, Role, has_capability
 from cunjing.fieldwork import selectors, services
@@ -55,7 +56,6 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
-from cunjing.org.forms import add_service_errors
 
 UNPROCESSABLE = 422
 PER_PAGE = 50

@@ -8,9 +8,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cunjing.fieldwork.forms import AreaChoiceField
+from cunjing.core.forms import DATE_WIDGET, NameChoiceField, TablerForm
 from cunjing.matters.models import Level, MatterCategory, MatterKind, ReplyChannel, Source, State
-from cunjing.org.forms import TablerForm
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -43,7 +42,7 @@ class QueueForm(TablerForm):
 class MatterForm(TablerForm):
     """A matter entered by staff: their own, or a hotline call, WeChat or SMS message."""
 
-    area = AreaChoiceField(label=_("area"), queryset=Area.objects.none())
+    area = NameChoiceField(label=_("area"), queryset=Area.objects.none())
     kind = forms.ChoiceField(label=_("kind"), choices=MatterKind.choices)
     category = forms.ModelChoiceField(
         label=_("category"), required=False, queryset=MatterCategory.objects.none()
@@ -126,9 +125,5 @@ class SlaForm(TablerForm):
 
 
 class CountsForm(TablerForm):
-    date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("to"), required=False, widget=DATE_WIDGET)

@@ -35,7 +35,6 @@ from cunjing.core import audit
 from cunjing.core.masking import mask_phone
 from cunjing.core.roles import MatterCapability, Role, has_capability
 from cunjing.core.validators import normalize_phone
-from cunjing.fieldwork.services import serving_unit
 from cunjing.matters.models import (
     LEVEL_ORDER,
     OPEN_STATES,
@@ -55,6 +54,7 @@ from cunjing.matters.models import (
     Source,
     State,
 )
+from cunjing.org import selectors as org_selectors
 from cunjing.org.models import BEAT_AREA_KINDS, Area, Bureau, Unit
 from cunjing.stats.services import figures_add
 
@@ -361,7 +361,7 @@ def _create(
         category.bureau_id != area.bureau_id or category.kind != kind or not category.active
     ):
         raise _refuse("category", _("Choose an active category of this kind."))
-    unit = serving_unit(actor, area)
+    unit = org_selectors.record_unit(area, actor=actor)
     now = timezone.now()
     matter = Matter(
         bureau_id=area.bureau_id,

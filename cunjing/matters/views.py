@@ -18,12 +18,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone
 from cunjing.core.roles import MatterCapability, has_capability
 from cunjing.matters import selectors, services
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
 from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
-from cunjing.org.forms import add_service_errors
 from cunjing.registry import services as registry_services
 
 UNPROCESSABLE = 422

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cunjing.org.forms import TablerForm
+from cunjing.core.forms import TablerForm
 
 MAX_RANGE_DAYS = 90
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,32}$")

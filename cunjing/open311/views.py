@@ -41,6 +41,7 @@ from django_ratelimit.core import get_usage
 
 from cunjing.core import context
 from cunjing.core.errors import field_errors
+from cunjing.core.forms import add_service_errors
 from cunjing.core.middleware import client_ip
 from cunjing.core.roles import Capability, has_capability
 from cunjing.open311 import formats, selectors, services
@@ -48,7 +49,6 @@ from cunjing.open311.forms import ClientForm, RequestFilters, ServiceRequestForm
 from cunjing.open311.models import Open311Client
 from cunjing.open311.openapi import openapi_document
 from cunjing.org import geo
-from cunjing.org.forms import add_service_errors
 from cunjing.org.models import Area, Bureau
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

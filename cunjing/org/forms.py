@@ -1,49 +1,18 @@
 """Forms of the organisation pages: they parse input into typed values, nothing more.
 
 The rules (ranges, uniqueness, who may do what) live in ``org.services``; a service's
-``ValidationError`` is put back on the form field by field with :func:`add_service_errors`.
+``ValidationError`` is put back on the form field by field with
+:func:`cunjing.core.forms.add_service_errors`.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms.boundfield import BoundField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cunjing.core.errors import field_errors
+from cunjing.core.forms import DATE_WIDGET, TablerForm
 from cunjing.org.models import BEAT_AREA_KINDS, AreaKind, Officer
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's errors to the form: known fields on the field, the rest on top."""
-    for name, messages in field_errors(exc).items():
-        target = name if name in form.fields and name != NON_FIELD_ERRORS else None
-        for message in messages:
-            form.add_error(target, message)
-
-
-class TablerBoundField(BoundField):
-    """Renders widgets with Tabler's classes, and ``is-invalid`` when the field has errors."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if self.errors:
-            css += " is-invalid"
-        attrs["class"] = f"{attrs.get('class', '')} {css}".strip()
-        return attrs
-
-
-class TablerForm(forms.Form):
-    bound_field_class = TablerBoundField
 
 
 class AreaForm(TablerForm):
@@ -77,9 +46,7 @@ class BeatAssignForm(TablerForm):
     """Put an officer on an area's beat. The officers offered are the active ones the user sees."""
 
     officer = OfficerChoiceField(label=_("officer"), queryset=Officer.objects.none())
-    start_date = forms.DateField(
-        label=_("start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start_date = forms.DateField(label=_("start date"), widget=DATE_WIDGET)
     is_lead = forms.BooleanField(
         label=_("lead officer"),
         required=False,
@@ -101,7 +68,7 @@ class BeatEndForm(TablerForm):
     end_date = forms.DateField(
         label=_("end date"),
         help_text=_("The first day the officer is no longer on this beat."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE_WIDGET,
     )
 
     def __init__(self, *args, **kwargs):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Length, Substr
+from django.utils.translation import gettext as _
 
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
@@ -208,33 +210,90 @@ class ContactCard:
         return self.unit.address if self.unit else ""
 
 
-def _active_beats(area_ids) -> QuerySet[Beat]:
+# --- The serving unit: which workstation (else office) serves an area ----------------------
+
+SERVING_UNIT_KINDS = (UnitKind.WORKSTATION, UnitKind.OFFICE)
+
+
+def serving_coverages() -> QuerySet[Coverage]:
+    """Coverages of areas by a workstation or an office, in the order the serving rule tries
+    them: the deepest unit first (a workstation before its office), then tree order."""
+    return (
+        Coverage.objects.filter(unit__kind__in=SERVING_UNIT_KINDS)
+        .select_related("unit")
+        .order_by("-unit__depth", "unit__path")
+    )
+
+
+def choose_serving_unit(units: list[Unit], *, prefer_path: str | None = None) -> Unit | None:
+    """The rule itself, over the serving units of one area in ``serving_coverages`` order:
+    where two serve it, the one in the ``prefer_path`` subtree (the actor's) first, then the
+    first in that order."""
+    if prefer_path:
+        for unit in units:
+            if unit.path.startswith(prefer_path):
+                return unit
+    return units[0] if units else None
+
+
+def serving_unit(area: Area, *, actor=None) -> Unit | None:
+    """The workstation (else the office) serving ``area``, preferring one in ``actor``'s
+    subtree; ``None`` when no workstation or office serves it. One query."""
+    units = [c.unit for c in serving_coverages().filter(bureau_id=area.bureau_id, area=area)]
+    prefer = actor.unit.path if getattr(actor, "unit_id", None) else None
+    return choose_serving_unit(units, prefer_path=prefer)
+
+
+def record_unit(area: Area, *, actor) -> Unit:
+    """The unit a record or matter in ``area`` belongs to: its serving unit, or a 422 on the
+    area when no workstation or office serves it."""
+    unit = serving_unit(area, actor=actor)
+    if unit is None:
+        raise ValidationError({"area": [_("No workstation or office serves this area.")]})
+    return unit
+
+
+# --- The contact card (警民联系卡) -----------------------------------------------------------
+
+
+def _card_beats() -> QuerySet[Beat]:
     # An officer marked no longer active is off the card even while their beat is open: the
     # card is what residents call.
     return (
         Beat.objects.active()
-        .filter(area_id__in=area_ids, officer__is_active=True)
+        .filter(officer__is_active=True)
         .select_related("officer")
         .order_by("-is_lead", "start_date", "id")
     )
 
 
+def contact_cards(areas) -> list[ContactCard]:
+    """The contact cards of ``areas`` (already read through the caller's scope: a queryset or a
+    list): two queries more, whatever their number."""
+    areas = list(areas)
+    prefetch_related_objects(
+        areas,
+        Prefetch("beats", queryset=_card_beats(), to_attr="card_beats"),
+        Prefetch("coverages", queryset=serving_coverages(), to_attr="card_serving"),
+    )
+    cards = []
+    for area in areas:
+        officers = [beat.officer for beat in area.card_beats]
+        serving = choose_serving_unit([c.unit for c in area.card_serving])
+        cards.append(
+            ContactCard(
+                area=area,
+                officer=officers[0] if officers else None,
+                unit=serving,
+                others=officers[1:],
+            )
+        )
+    return cards
+
+
 def contact_card(area: Area) -> ContactCard:
     """The contact card of an area the caller has already fetched through its scope."""
-    beats = list(_active_beats([area.pk]))
-    serving = (
-        Coverage.objects.filter(area=area, unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE])
-        .select_related("unit")
-        .order_by("-unit__depth", "unit__path")
-        .first()
-    )
-    officers = [b.officer for b in beats]
-    return ContactCard(
-        area=area,
-        officer=officers[0] if officers else None,
-        unit=serving.unit if serving else None,
-        others=officers[1:],
-    )
+    return contact_cards([area])[0]
 
 
 def area_aides(user, area: Area) -> QuerySet[Aide]:

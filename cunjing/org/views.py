@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone, national_phone
 from cunjing.core.roles import Capability, has_capability
 from cunjing.org import selectors, services
@@ -27,7 +28,6 @@ from cunjing.org.forms import (
     BeatAssignForm,
     BeatEndForm,
     CoverageFilterForm,
-    add_service_errors,
 )
 from cunjing.org.models import (
     Area,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.core.forms import TablerBoundField, TablerForm
 from cunjing.matters.models import MatterCategory
 from cunjing.matters.services import ATTACHMENT_MAX_BYTES, sniff_content_type
-from cunjing.org.forms import TablerBoundField, TablerForm
 from cunjing.org.models import Area, Bureau
 from cunjing.portal.selectors import KIND_LABELS, beat_areas
 

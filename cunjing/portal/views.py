@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import national_phone
 from cunjing.matters import services
 from cunjing.matters.models import Action, Matter, Source
-from cunjing.org.forms import add_service_errors
 from cunjing.org.models import Area
 from cunjing.portal import limits, selectors
 from cunjing.portal.bureau import portal_bureau

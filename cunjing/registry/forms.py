@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cunjing.org.forms import TablerForm
+from cunjing.core.forms import DATE_WIDGET, TablerForm
 from cunjing.registry.models import DwellingKind, EstablishmentKind, HouseholdRole
 from cunjing.registry.selectors import Q_MAX
 from cunjing.registry.services import REVEAL_REASON_MAX, REVEAL_REASON_MIN
@@ -98,7 +98,7 @@ class ResidentForm(TablerForm):
     moved_out_on = forms.DateField(
         label=_("moved out on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE_WIDGET,
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cunjing.core.errors import field_errors
+from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Capability, has_capability
-from cunjing.org.forms import add_service_errors
 from cunjing.registry import selectors, services
 from cunjing.registry.forms import (
     SEARCH_KINDS,

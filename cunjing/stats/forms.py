@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cunjing.fieldwork.forms import DATE_WIDGET
-from cunjing.org.forms import TablerForm
+from cunjing.core.forms import DATE_WIDGET, TablerForm
 from cunjing.org.models import Unit
 
 

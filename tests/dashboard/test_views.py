@@ -107,6 +107,17 @@ def test_home_contact_card_has_post_and_others(client, county):
     assert "甲乡瓦房沟村村委会" in response.content.decode()
 
 
+def test_home_contact_card_leaves_out_an_officer_no_longer_active(client, county):
+    """The same card as the portal's (``org.selectors.contact_cards``): an officer marked no
+    longer active is off it while their beat is open; the workstation stays."""
+    officer = county.officers["own"]
+    officer.is_active = False
+    officer.save(update_fields=["is_active"])
+    card = login(client, county, "aide").get(reverse("dashboard:home")).context["cards"][0]
+    assert card.officer is None and card.others == []
+    assert card.unit == county.units["ws_own"]
+
+
 def test_home_of_office_and_station_leaders_sums_their_subtree(client, county):
     office = login(client, county, "office_leader").get(reverse("dashboard:home"))
     assert office.context["panel"] == "unit"
