@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.org import services as org
 from cunjing.org.models import Aide, Area, Bureau, Officer, Unit
 
@@ -78,25 +78,25 @@ def square(south: float, west: float, side: float = 0.02) -> dict:
 
 def build_county(code: str = "410499", name: str = "测试县公安局", prefix: str = "") -> County:
     """Build the county; ``prefix`` keeps usernames apart when a test builds a second one."""
-    bureau = org.bureau_create(actor=None, name=name, code=code)
+    bureau = org.bureau_create(actor=SYSTEM, name=name, code=code)
     c = County(bureau=bureau)
     root = org.bureau_root_unit(bureau)
     c.units["bureau"] = root
     u = c.units
-    u["station_a"] = org.unit_create(actor=None, parent=root, kind="station", name="甲派出所")
-    u["station_b"] = org.unit_create(actor=None, parent=root, kind="station", name="乙派出所")
+    u["station_a"] = org.unit_create(actor=SYSTEM, parent=root, kind="station", name="甲派出所")
+    u["station_b"] = org.unit_create(actor=SYSTEM, parent=root, kind="station", name="乙派出所")
     u["office_a"] = org.unit_create(
-        actor=None,
+        actor=SYSTEM,
         parent=u["station_a"],
         kind="office",
         name="甲中心警务室",
         address="甲乡甲社区中心路1号",
     )
     u["office_b"] = org.unit_create(
-        actor=None, parent=u["station_b"], kind="office", name="乙中心警务室"
+        actor=SYSTEM, parent=u["station_b"], kind="office", name="乙中心警务室"
     )
     u["ws_own"] = org.unit_create(
-        actor=None,
+        actor=SYSTEM,
         parent=u["office_a"],
         kind="workstation",
         name="瓦房沟警务工作站",
@@ -104,15 +104,15 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         phone="0375-8123456",
     )
     u["ws_sibling"] = org.unit_create(
-        actor=None, parent=u["office_a"], kind="workstation", name="刘沟警务工作站"
+        actor=SYSTEM, parent=u["office_a"], kind="workstation", name="刘沟警务工作站"
     )
     u["ws_other"] = org.unit_create(
-        actor=None, parent=u["office_b"], kind="workstation", name="杨庄警务工作站"
+        actor=SYSTEM, parent=u["office_b"], kind="workstation", name="杨庄警务工作站"
     )
     p = code
     a = c.areas
     a["county"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=None,
         kind="county",
@@ -120,7 +120,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}000000",
     )
     a["township_a"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["county"],
         kind="township",
@@ -128,7 +128,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}200000",
     )
     a["township_b"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["county"],
         kind="town",
@@ -136,7 +136,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}100000",
     )
     a["community_a"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["township_a"],
         kind="community",
@@ -144,7 +144,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}200001",
     )
     a["own"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["township_a"],
         kind="village",
@@ -155,7 +155,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         boundary=square(33.22, 113.44),
     )
     a["sibling"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["township_a"],
         kind="village",
@@ -164,7 +164,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         boundary=square(33.22, 113.46),
     )
     a["community_b"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["township_b"],
         kind="community",
@@ -172,7 +172,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         division_code=f"{p}100001",
     )
     a["other"] = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=bureau,
         parent=a["township_b"],
         kind="village",
@@ -190,7 +190,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         ("ws_sibling", "sibling"),
         ("ws_other", "other"),
     ]:
-        org.coverage_create(actor=None, unit=u[unit], area=a[area])
+        org.coverage_create(actor=SYSTEM, unit=u[unit], area=a[area])
     o = c.officers
     for key, unit, area, name, badge, phone in [
         ("own", "ws_own", "own", "张伟", "041001", "13803751001"),
@@ -200,11 +200,11 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         ("community_b", "office_b", "community_b", "刘洋", "041005", "13803751005"),
     ]:
         o[key] = org.officer_create(
-            actor=None, unit=u[unit], name=name, badge_number=badge, phone=phone, title="民警"
+            actor=SYSTEM, unit=u[unit], name=name, badge_number=badge, phone=phone, title="民警"
         )
-        org.beat_assign(actor=None, officer=o[key], area=a[area], start_date=START, is_lead=True)
+        org.beat_assign(actor=SYSTEM, officer=o[key], area=a[area], start_date=START, is_lead=True)
     c.aides["own"] = org.aide_create(
-        actor=None,
+        actor=SYSTEM,
         area=a["own"],
         name="陈静",
         kind="security_member",
@@ -214,7 +214,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
     mk = account_services.user_create
     us = c.users
     us["beat"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}beat",
         password=PASSWORD,
         role=Role.BEAT_OFFICER,
@@ -223,7 +223,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         full_name="张伟",
     )
     us["sibling"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}sibling",
         password=PASSWORD,
         role=Role.BEAT_OFFICER,
@@ -231,7 +231,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         officer=o["sibling"],
     )
     us["other"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}other",
         password=PASSWORD,
         role=Role.BEAT_OFFICER,
@@ -239,7 +239,7 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         officer=o["other"],
     )
     us["aide"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}aide",
         password=PASSWORD,
         role=Role.AIDE,
@@ -247,14 +247,14 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         aide=c.aides["own"],
     )
     us["office_leader"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}office-leader",
         password=PASSWORD,
         role=Role.OFFICE_LEADER,
         unit=u["office_a"],
     )
     us["station_leader"] = mk(
-        actor=None,
+        actor=SYSTEM,
         username=f"{prefix}station-leader",
         password=PASSWORD,
         role=Role.STATION_LEADER,
@@ -268,6 +268,6 @@ def build_county(code: str = "410499", name: str = "测试县公安局", prefix:
         ("auditor", Role.AUDITOR),
     ]:
         us[persona] = mk(
-            actor=None, username=f"{prefix}{persona}", password=PASSWORD, role=role, unit=root
+            actor=SYSTEM, username=f"{prefix}{persona}", password=PASSWORD, role=role, unit=root
         )
     return c

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from cunjing.org.models import Beat
 from tests.api import ApiClient, token_for
@@ -174,7 +175,7 @@ def test_assign_beat(county, persona, relation, status):
         officer_id = area_id = MISSING
     else:
         officer = org.officer_create(
-            actor=None,
+            actor=SYSTEM,
             unit=county.units[UNIT_OF[relation]],
             name="新警",
             badge_number="049999",

@@ -32,6 +32,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from cunjing.core.roles import SYSTEM
 from cunjing.fieldwork import services as fieldwork
 from cunjing.matters import services as matters
 from cunjing.org import services as org
@@ -192,8 +193,8 @@ def _request(client, county, page: str):
 
             bureau = county.bureau
             if page == "o311_rev_oth":
-                bureau = org.bureau_create(actor=None, name="邻县公安局", code="410498")
-            app, _key = client_create(actor=None, bureau=bureau, name="城市服务App")
+                bureau = org.bureau_create(actor=SYSTEM, name="邻县公安局", code="410498")
+            app, _key = client_create(actor=SYSTEM, bureau=bureau, name="城市服务App")
             return client.post(reverse("open311:revoke", args=[app.pk]))
         case "fw_list":
             return get("fieldwork:record_list", "visits")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from cunjing.core.roles import Capability, MatterCapability, has_capability
+from cunjing.core.roles import Capability, has_capability
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"can": {}}
-    return {
-        "can": {cap.value: has_capability(user, cap) for cap in (*Capability, *MatterCapability)}
-    }
+    return {"can": {cap.value: has_capability(user, cap) for cap in (*Capability, *Capability)}}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cunjing.accounts.models import ApiToken, User
 from cunjing.core import audit
-from cunjing.core.roles import BUREAU_ROLES, Capability, Role, has_capability
+from cunjing.core.roles import BUREAU_ROLES, Capability, Role, has_capability, is_system
 
 # The unit kinds each role may have as its jurisdiction.
 ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
@@ -51,7 +51,7 @@ def user_create(
     aide=None,
 ) -> User:
     """Create a staff account with one role over one unit (a secadmin's act, or the system's)."""
-    if actor is not None and not has_capability(actor, Capability.MANAGE_USERS):
+    if not is_system(actor) and not has_capability(actor, Capability.MANAGE_USERS):
         raise PermissionDenied(_("You do not have permission to do this."))
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -62,7 +62,7 @@ def user_create(
         errors["officer"] = [_("A beat officer's account must be linked to an officer.")]
     if role == Role.AIDE and aide is None:
         errors["aide"] = [_("An aide's account must be linked to an aide.")]
-    if actor is not None and unit.bureau_id != actor.bureau_id:
+    if not is_system(actor) and unit.bureau_id != actor.bureau_id:
         errors["unit"] = [_("This unit belongs to another bureau.")]
     user = User(
         username=username,

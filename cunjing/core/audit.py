@@ -106,17 +106,19 @@ def record(
         object_id = instance.pk if object_id is None else object_id
         if bureau_id is None:
             bureau_id = getattr(instance, "bureau_id", None)
-    if bureau_id is None and actor is not None:
+    if actor is None:
+        raise TypeError("an audit event needs its actor: a user, SYSTEM or RESIDENT")
+    if bureau_id is None:
         bureau_id = getattr(actor, "bureau_id", None)
     if bureau_id is None:
         raise ValueError("an audit event needs the bureau it belongs to")
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    authenticated = getattr(actor, "is_authenticated", False)
     event = AuditEvent(
         bureau_id=bureau_id,
         created_at=timezone.now(),
         actor=actor if authenticated else None,
         actor_name=actor.get_username() if authenticated else ctx.channel,
-        role=getattr(actor, "role", "") if authenticated else "system",
+        role=getattr(actor, "role", ""),
         unit_id=getattr(actor, "unit_id", None) if authenticated else None,
         action=action,
         object_type=object_type or "",

@@ -47,66 +47,132 @@ class Capability(models.TextChoices):
     REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal ID numbers and phones (audited)")
     VIEW_FIELDWORK = "view_fieldwork", _("Read field records, work logs and reports")
     MANAGE_OPEN311 = "manage_open311", _("Issue and revoke Open311 API keys")
+    VIEW_MATTERS = "view_matters", _("Read matters")
+    REPORT_MATTERS = "report_matters", _("Report matters")
+    HANDLE_MATTERS = "handle_matters", _("Handle matters")
+    MANAGE_SLA = "manage_sla", _("Edit the deadlines of matters")
 
 
-_STAFF_VIEW = {Capability.VIEW_ORG}
+C = Capability
+
+# Role → capabilities: the whole table, in one place. The reasons, row by row:
+# - The registry (一标三实), field records, work logs and reports name residents: read by those
+#   who do or check the work (beat officers, aides without ID numbers, leaders, the commander,
+#   inspectors), never by the three admin roles, who keep the system, the accounts and the audit
+#   trail; they still see the organisation and the results table (counts only).
+# - Revealing a masked ID number or phone is for those who act on a person: beat officers,
+#   office and station leaders, the commander — not inspectors (masked data is enough to check
+#   the work), not aides.
+# - Matters (四级处理): aides report and read; officers and leaders handle; inspectors read; the
+#   commander and the system admin keep the deadlines (the system admin reads no matter).
+# - The system admin keeps the bureau's configuration, including which outside applications may
+#   submit matters (Open311 keys); the security admin the accounts; the auditor the trail only.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.BEAT_OFFICER: frozenset(_STAFF_VIEW),
-    Role.AIDE: frozenset(_STAFF_VIEW),
-    Role.OFFICE_LEADER: frozenset(_STAFF_VIEW),
-    Role.STATION_LEADER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
-    Role.COMMANDER: frozenset({*_STAFF_VIEW, Capability.MANAGE_BEATS}),
-    Role.INSPECTOR: frozenset(_STAFF_VIEW),
-    # The bureau's configuration, including which outside applications may submit matters.
-    Role.SYSADMIN: frozenset(
+    Role.BEAT_OFFICER: frozenset(
         {
-            *_STAFF_VIEW,
-            Capability.MANAGE_ORG,
-            Capability.MANAGE_BEATS,
-            Capability.IMPORT_ORG,
-            Capability.MANAGE_OPEN311,
+            C.VIEW_ORG,
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.REVEAL_PERSONAL_DATA,
+            C.VIEW_FIELDWORK,
+            C.VIEW_MATTERS,
+            C.REPORT_MATTERS,
+            C.HANDLE_MATTERS,
         }
     ),
-    Role.SECADMIN: frozenset({*_STAFF_VIEW, Capability.MANAGE_USERS}),
-    # The audit admin reads the trail and nothing else.
-    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
-}
-
-
-# The registry (一标三实): the beat officers and their leaders keep it; aides read it (without ID
-# numbers); the commander and inspectors read it; the three admin roles never see it. Revealing
-# a masked ID number or phone is for those who act on a person: beat officers, office and station
-# leaders, the commander — not inspectors (they check the work, masked data is enough), not aides.
-_REGISTRY_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.BEAT_OFFICER: frozenset(
-        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+    Role.AIDE: frozenset(
+        {C.VIEW_ORG, C.VIEW_REGISTRY, C.VIEW_FIELDWORK, C.VIEW_MATTERS, C.REPORT_MATTERS}
     ),
-    Role.AIDE: frozenset({Capability.VIEW_REGISTRY}),
     Role.OFFICE_LEADER: frozenset(
-        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+        {
+            C.VIEW_ORG,
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.REVEAL_PERSONAL_DATA,
+            C.VIEW_FIELDWORK,
+            C.VIEW_MATTERS,
+            C.REPORT_MATTERS,
+            C.HANDLE_MATTERS,
+        }
     ),
     Role.STATION_LEADER: frozenset(
-        {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA}
+        {
+            C.VIEW_ORG,
+            C.MANAGE_BEATS,
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.REVEAL_PERSONAL_DATA,
+            C.VIEW_FIELDWORK,
+            C.VIEW_MATTERS,
+            C.REPORT_MATTERS,
+            C.HANDLE_MATTERS,
+        }
     ),
-    Role.COMMANDER: frozenset({Capability.VIEW_REGISTRY, Capability.REVEAL_PERSONAL_DATA}),
-    Role.INSPECTOR: frozenset({Capability.VIEW_REGISTRY}),
+    Role.COMMANDER: frozenset(
+        {
+            C.VIEW_ORG,
+            C.MANAGE_BEATS,
+            C.VIEW_REGISTRY,
+            C.REVEAL_PERSONAL_DATA,
+            C.VIEW_FIELDWORK,
+            C.VIEW_MATTERS,
+            C.REPORT_MATTERS,
+            C.HANDLE_MATTERS,
+            C.MANAGE_SLA,
+        }
+    ),
+    Role.INSPECTOR: frozenset({C.VIEW_ORG, C.VIEW_REGISTRY, C.VIEW_FIELDWORK, C.VIEW_MATTERS}),
+    Role.SYSADMIN: frozenset(
+        {C.VIEW_ORG, C.MANAGE_ORG, C.MANAGE_BEATS, C.IMPORT_ORG, C.MANAGE_OPEN311, C.MANAGE_SLA}
+    ),
+    Role.SECADMIN: frozenset({C.VIEW_ORG, C.MANAGE_USERS}),
+    Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
 }
-for _role, _extra in _REGISTRY_CAPABILITIES.items():
-    CAPABILITIES[_role] = CAPABILITIES[_role] | _extra
 
-# Field records (visits, floating residents, hardship households, volunteers, ...), work logs and
-# reports name residents: read by those who do or check the work — never by the three admin
-# roles, who keep the system, the accounts and the audit trail (as for the registry and
-# matters). The admins still see the organisation and the results table (counts only).
-for _role in (
-    Role.BEAT_OFFICER,
-    Role.AIDE,
-    Role.OFFICE_LEADER,
-    Role.STATION_LEADER,
-    Role.COMMANDER,
-    Role.INSPECTOR,
-):
-    CAPABILITIES[_role] = CAPABILITIES[_role] | {Capability.VIEW_FIELDWORK}
+
+def sees_id_numbers(user) -> bool:
+    """Aides see residents without ID numbers (not even masked); everybody else sees them
+    masked, and in clear only through the audited reveal."""
+    return getattr(user, "role", "") != Role.AIDE
+
+
+class NonUserActor:
+    """Someone or something that acts with no account behind it. Services take it where they
+    would take a user; it is not authenticated, holds no capability and sees nothing through
+    ``visible_to``; the audit trail records its ``role``."""
+
+    is_authenticated = False
+    is_active = False
+    pk = id = None
+    unit_id = bureau_id = officer_id = None
+
+    def __init__(self, role: str):
+        self.role = role
+
+    def get_username(self) -> str:
+        return self.role
+
+    def __repr__(self) -> str:
+        return f"NonUserActor({self.role!r})"
+
+
+# The platform acting on its own: management commands, periodic tasks (escalating overdue
+# matters, closing resolved ones), the demo builder. Services skip the caller's scope and
+# capability checks for it (there is no caller), and only for it.
+SYSTEM = NonUserActor("system")
+# A resident with no account, through the portal or Open311: only the public actions on the
+# matter they hold the tracking code of.
+RESIDENT = NonUserActor("resident")
+
+
+def is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
+def acting_user(actor):
+    """The account behind ``actor`` for a ``created_by``-style column: the user, or ``None``
+    for SYSTEM and RESIDENT."""
+    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def has_capability(user, capability: str) -> bool:
@@ -115,36 +181,8 @@ def has_capability(user, capability: str) -> bool:
     return capability in CAPABILITIES.get(getattr(user, "role", ""), frozenset())
 
 
-def require(user, capability: str) -> None:
-    """Raise PermissionDenied (403) unless ``user``'s role has ``capability``. ``None`` is the
-    system itself (commands, demo), which may do everything."""
-    if user is not None and not has_capability(user, capability):
+def require(actor, capability: str) -> None:
+    """Raise PermissionDenied (403) unless ``actor``'s role has ``capability``. The system
+    actor (:data:`SYSTEM`) may do everything; ``None`` and anonymous users nothing."""
+    if not is_system(actor) and not has_capability(actor, capability):
         raise PermissionDenied(gettext("You do not have permission to do this."))
-
-
-# --- Matters (四级处理): who reads, reports, handles matters and edits the deadlines ---------
-
-
-class MatterCapability(models.TextChoices):
-    VIEW_MATTERS = "view_matters", _("Read matters")
-    REPORT_MATTERS = "report_matters", _("Report matters")
-    HANDLE_MATTERS = "handle_matters", _("Handle matters")
-    MANAGE_SLA = "manage_sla", _("Edit the deadlines of matters")
-
-
-_M = MatterCapability
-_MATTER_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.BEAT_OFFICER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
-    Role.AIDE: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS}),
-    Role.OFFICE_LEADER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
-    Role.STATION_LEADER: frozenset({_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS}),
-    Role.COMMANDER: frozenset(
-        {_M.VIEW_MATTERS, _M.REPORT_MATTERS, _M.HANDLE_MATTERS, _M.MANAGE_SLA}
-    ),
-    Role.INSPECTOR: frozenset({_M.VIEW_MATTERS}),
-    # The system admin keeps the deadlines but reads no matter (residents' personal data).
-    Role.SYSADMIN: frozenset({_M.MANAGE_SLA}),
-}
-CAPABILITIES = {
-    role: caps | _MATTER_CAPABILITIES.get(role, frozenset()) for role, caps in CAPABILITIES.items()
-}

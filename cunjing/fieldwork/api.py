@@ -25,7 +25,7 @@ from ninja import Query, Router, Schema, Status
 from cunjing.core import idempotency
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, require
 from cunjing.core.masking import mask_id_number, mask_phone
-from cunjing.core.roles import Capability, Role
+from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.models import (
     Assistance,
@@ -99,7 +99,7 @@ def _present(record, out: type[Schema], viewer) -> dict:
     if "id_number" in data:
         # Aides see no ID numbers at all; everybody else the masked form.
         masked = mask_id_number(data["id_number"])
-        data["id_number"] = "*" * len(masked) if viewer.role == Role.AIDE else masked
+        data["id_number"] = masked if sees_id_numbers(viewer) else "*" * len(masked)
     if "phone" in data:
         data["phone"] = mask_phone(data["phone"])
     return out.model_validate(data).model_dump(mode="json")

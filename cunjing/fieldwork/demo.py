@@ -75,7 +75,7 @@ from stdnum.cn import ric
 
 from cunjing.accounts.models import User
 from cunjing.core import audit
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -1073,7 +1073,7 @@ def simulate(
             if progress:
                 progress(chunk.label, written, time.monotonic() - chunk_started)
         counters_started = time.monotonic()
-        result.rebuild = rebuild(actor=None, bureau=bureau, date_from=start, date_to=end)
+        result.rebuild = rebuild(actor=SYSTEM, bureau=bureau, date_from=start, date_to=end)
         if progress:
             progress(
                 "counters",
@@ -1091,7 +1091,7 @@ def _stage_event(
     bureau: Bureau, stage: str, first: dt.date, last: dt.date, rows: Mapping[str, int]
 ) -> None:
     audit.record(
-        actor=None,
+        actor=SYSTEM,
         action="demo.simulate",
         bureau_id=bureau.pk,
         object_type="org.bureau",

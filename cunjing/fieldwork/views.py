@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
-from cunjing.core.roles import Capability, Role, has_capability
+from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.forms import (
     AssistanceForm,
@@ -152,7 +152,7 @@ def display_value(record, name: str, viewer) -> str:
     numbers and phones masked (an aide sees no ID number at all)."""
     value = getattr(record, name)
     if name == "id_number":
-        return "" if viewer.role == Role.AIDE else mask_id_number(value)
+        return mask_id_number(value) if sees_id_numbers(viewer) else ""
     if name == "phone":
         return mask_phone(value) if value else ""
     if name == "dwelling":
@@ -282,7 +282,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
     names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields]
     skip = {"id", "bureau", "area", "unit", "officer", "recorded_by", "client_uuid", "created_at"}
-    if user.role == Role.AIDE:
+    if not sees_id_numbers(user):
         skip.add("id_number")  # aides see residents without their ID numbers
     fields = [
         (str(record._meta.get_field(n).verbose_name), display_value(record, n, user))

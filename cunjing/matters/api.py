@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from cunjing.core import idempotency
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
 from cunjing.core.masking import mask_phone
-from cunjing.core.roles import MatterCapability, has_capability
+from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
 from cunjing.matters.models import (
     LEVEL_ORDER,
@@ -49,10 +49,10 @@ from cunjing.org.models import Area
 
 router = Router(tags=["matters"])
 V, R, H, M = (
-    MatterCapability.VIEW_MATTERS,
-    MatterCapability.REPORT_MATTERS,
-    MatterCapability.HANDLE_MATTERS,
-    MatterCapability.MANAGE_SLA,
+    Capability.VIEW_MATTERS,
+    Capability.REPORT_MATTERS,
+    Capability.HANDLE_MATTERS,
+    Capability.MANAGE_SLA,
 )
 
 

@@ -33,7 +33,15 @@ from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.masking import mask_phone
-from cunjing.core.roles import MatterCapability, Role, has_capability
+from cunjing.core.roles import (
+    RESIDENT,
+    SYSTEM,
+    Capability,
+    NonUserActor,
+    Role,
+    acting_user,
+    has_capability,
+)
 from cunjing.core.validators import normalize_phone
 from cunjing.matters.models import (
     LEVEL_ORDER,
@@ -95,8 +103,8 @@ DUPLICATE_DAYS = 7
 DUPLICATE_THRESHOLD = 0.5
 DUPLICATE_CANDIDATES = 50
 
+# How the timeline names an actor with no account (``MatterEvent.actor_name``).
 REPORTER = "reporter"
-SYSTEM = "system"
 
 
 def _refuse(field: str, message: str) -> ValidationError:
@@ -208,7 +216,7 @@ def sla_policy_set(
 ) -> SlaPolicy:
     """Set the bureau's deadlines of one level and kind (the commander or the system admin).
     Applies to matters entering that level from now on."""
-    if actor is None or not has_capability(actor, MatterCapability.MANAGE_SLA):
+    if not has_capability(actor, Capability.MANAGE_SLA):
         raise PermissionDenied(_("You do not have permission to do this."))
     if level not in Level.values:
         raise _refuse("level", _("Select a valid choice."))
@@ -318,8 +326,10 @@ def _snapshot(matter: Matter) -> dict:
 
 
 def _event(matter: Matter, *, actor, action, from_state, from_level, note, now) -> MatterEvent:
-    if actor is None or isinstance(actor, str):
-        name, user = actor or SYSTEM, None
+    if actor is RESIDENT:
+        name, user = REPORTER, None
+    elif actor is SYSTEM:
+        name, user = SYSTEM.role, None
     else:
         name, user = actor.full_name or actor.get_username(), actor
     event = MatterEvent(
@@ -379,7 +389,7 @@ def _create(
         level=unit.kind,
         entry_unit=unit,
         handling_unit=unit,
-        created_by=actor,
+        created_by=acting_user(actor),
         client_uuid=client_uuid,
         created_at=now,
     )
@@ -412,7 +422,7 @@ def matter_create(
     WeChat or SMS message entered at a desk. Created at the workstation (else office) serving
     ``area``, with its deadlines; counts one matter collected for that unit today."""
     area = Area.objects.visible_to(actor).get(pk=area.pk)
-    if not has_capability(actor, MatterCapability.REPORT_MATTERS):
+    if not has_capability(actor, Capability.REPORT_MATTERS):
         raise PermissionDenied(_("You do not have permission to do this."))
     source = source or default_source(actor)
     allowed_sources = STAFF_SOURCES.get(actor.role, _DESK_SOURCES)
@@ -459,7 +469,7 @@ def matter_submit(
     if source not in PUBLIC_SOURCES:
         raise _refuse("source", _("Select a valid choice."))
     return _create(
-        actor=None,
+        actor=RESIDENT,
         area=area,
         kind=kind,
         source=source,
@@ -498,10 +508,10 @@ def sniff_content_type(head: bytes) -> str | None:
 @transaction.atomic
 def attachment_add(*, actor, matter: Matter, upload) -> MatterAttachment:
     """Attach a photo or a PDF (≤ 5 MB, type checked by content) to a matter. Staff who may
-    report or handle matters, or ``actor=None`` for the reporter through the portal."""
-    if actor is not None and not (
-        has_capability(actor, MatterCapability.REPORT_MATTERS)
-        or has_capability(actor, MatterCapability.HANDLE_MATTERS)
+    report or handle matters, or ``RESIDENT`` for the reporter through the portal."""
+    if actor is not RESIDENT and not (
+        has_capability(actor, Capability.REPORT_MATTERS)
+        or has_capability(actor, Capability.HANDLE_MATTERS)
     ):
         raise PermissionDenied(_("You do not have permission to do this."))
     matter = Matter.objects.select_for_update().get(pk=matter.pk)
@@ -526,7 +536,7 @@ def attachment_add(*, actor, matter: Matter, upload) -> MatterAttachment:
         content_type=content_type,
         size=size,
         original_name=str(getattr(upload, "name", "") or "")[:200],
-        uploaded_by=actor,
+        uploaded_by=acting_user(actor),
     )
     attachment.file.save("upload", upload, save=False)
     attachment.full_clean()
@@ -545,7 +555,7 @@ def attachment_add(*, actor, matter: Matter, upload) -> MatterAttachment:
 
 def can_handle(actor, matter: Matter) -> bool:
     """Whether ``actor`` may act on ``matter`` at its current level (scope checked before)."""
-    if actor is None or not has_capability(actor, MatterCapability.HANDLE_MATTERS):
+    if not has_capability(actor, Capability.HANDLE_MATTERS):
         return False
     if actor.bureau_id != matter.bureau_id or not actor.unit_id:
         return False
@@ -564,7 +574,7 @@ def handler_actions(actor, matter: Matter) -> list[str]:
 def _lock(actor, matter: Matter) -> Matter:
     """The matter, locked for the write, fetched again through ``actor``'s scope."""
     qs = Matter.objects.select_for_update()
-    if actor is not None and not isinstance(actor, str):
+    if not isinstance(actor, NonUserActor):
         qs = qs.filter(pk__in=Matter.objects.visible_to(actor).values("pk"))
     return qs.select_related("handling_unit").get(pk=matter.pk)
 
@@ -617,9 +627,8 @@ def _transition(
         now=now,
     )
     old, new = audit.changed(before, _snapshot(matter))
-    user = None if actor is None or isinstance(actor, str) else actor
     audit.record(
-        actor=user, action=f"matter.{action}", instance=matter, before=old, after=new or None
+        actor=actor, action=f"matter.{action}", instance=matter, before=old, after=new or None
     )
     return matter
 
@@ -791,7 +800,7 @@ def matter_confirm(*, bureau_id: int, tracking_code: str, note: str = "") -> Mat
     return _transition(
         matter,
         action=A.CONFIRM,
-        actor=REPORTER,
+        actor=RESIDENT,
         note=_text(note, "note", required=False),
         now=now,
         apply=apply,
@@ -811,7 +820,7 @@ def matter_reopen(*, bureau_id: int, tracking_code: str, reason: str) -> Matter:
         m.reopen_count += 1
         _start_clocks(m, now, reply=False)
 
-    return _transition(matter, action=A.REOPEN, actor=REPORTER, note=reason, now=now, apply=apply)
+    return _transition(matter, action=A.REOPEN, actor=RESIDENT, note=reason, now=now, apply=apply)
 
 
 @transaction.atomic
@@ -827,7 +836,7 @@ def matter_rate(*, bureau_id: int, tracking_code: str, score: int, comment: str 
         m.rating_comment = comment
 
     return _transition(
-        matter, action=A.RATE, actor=REPORTER, note=f"{score} {comment}".strip(), apply=apply
+        matter, action=A.RATE, actor=RESIDENT, note=f"{score} {comment}".strip(), apply=apply
     )
 
 
@@ -893,7 +902,7 @@ def _escalate_one(matter_id: int, now: dt.datetime) -> bool:
 def escalate_overdue(*, now: dt.datetime | None = None) -> int:
     """Escalate every open matter past a deadline one level up (at the bureau: flag it),
     record the missed deadline against the unit that missed it, and write the timeline row
-    (actor "system"). Each matter in its own transaction; running it twice changes nothing
+    (the ``SYSTEM`` actor). Each matter in its own transaction; running it twice changes nothing
     the second time (the new level's clocks start at the escalation). Returns how many."""
     now = now or timezone.now()
     ids = list(breached(now).order_by("pk").values_list("pk", flat=True))

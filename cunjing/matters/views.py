@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone
-from cunjing.core.roles import MatterCapability, has_capability
+from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
 from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
@@ -28,10 +28,10 @@ from cunjing.registry import services as registry_services
 
 UNPROCESSABLE = 422
 PER_PAGE = 50
-V = MatterCapability.VIEW_MATTERS
-R = MatterCapability.REPORT_MATTERS
-H = MatterCapability.HANDLE_MATTERS
-M = MatterCapability.MANAGE_SLA
+V = Capability.VIEW_MATTERS
+R = Capability.REPORT_MATTERS
+H = Capability.HANDLE_MATTERS
+M = Capability.MANAGE_SLA
 
 
 def _require(user, capability: str) -> None:

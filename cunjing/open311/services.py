@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunjing.core import audit
-from cunjing.core.roles import Capability, require
+from cunjing.core.roles import RESIDENT, Capability, acting_user, is_system, require
 from cunjing.matters.models import MatterCategory, Source
 from cunjing.matters.services import matter_submit
 from cunjing.open311.models import Open311Client, Open311Request
@@ -46,7 +46,7 @@ def _snapshot(client: Open311Client) -> dict:
 def client_create(*, actor, bureau: Bureau, name: str) -> tuple[Open311Client, str]:
     """Issue an API key to a new client; returns the client and the key (its only showing)."""
     require(actor, Capability.MANAGE_OPEN311)
-    if actor is not None and actor.bureau_id != bureau.pk:
+    if not is_system(actor) and actor.bureau_id != bureau.pk:
         raise ValidationError({"bureau": [_("You can only issue keys of your own bureau.")]})
     name = (name or "").strip()
     if Open311Client.objects.filter(bureau=bureau, name=name, active=True).exists():
@@ -57,7 +57,7 @@ def client_create(*, actor, bureau: Bureau, name: str) -> tuple[Open311Client, s
         name=name,
         key_prefix=key[:KEY_PREFIX_LENGTH],
         key_hash=key_hash(key),
-        created_by=actor,
+        created_by=acting_user(actor),
     )
     client.full_clean()
     client.save()
@@ -72,7 +72,7 @@ def client_revoke(*, actor, client: Open311Client) -> Open311Client:
     """Revoke a client's key: refused from now on. Revoking twice changes nothing."""
     require(actor, Capability.MANAGE_OPEN311)
     client = Open311Client.objects.select_for_update().get(pk=client.pk)
-    if actor is not None and actor.bureau_id != client.bureau_id:
+    if not is_system(actor) and actor.bureau_id != client.bureau_id:
         raise Open311Client.DoesNotExist
     if not client.active:
         return client
@@ -134,7 +134,7 @@ def request_submit(
     row.full_clean()
     row.save()
     audit.record(
-        actor=None,
+        actor=RESIDENT,
         action="open311.request.create",
         instance=row,
         after={"client": client.pk, "matter": matter.pk, "tracking_code": matter.tracking_code},

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from cunjing.core import audit
 from cunjing.core.errors import field_errors
-from cunjing.core.roles import Capability, has_capability
+from cunjing.core.roles import Capability, has_capability, is_system
 from cunjing.core.validators import DIVISION_CODE_RE
 from cunjing.org import services
 from cunjing.org.models import Area, AreaKind, Bureau, Officer, Unit, UnitKind
@@ -889,9 +889,9 @@ def import_org(
 
     All or nothing: the result lists every error found, or the rows created per sheet.
     ``on_sheet(sheet_title, rows)`` is called as each sheet starts to be written. ``actor`` is
-    the acting user (who needs the import capability in this bureau) or ``None`` for the system.
+    the acting user (who needs the import capability in this bureau) or ``SYSTEM``.
     """
-    if actor is not None and (
+    if not is_system(actor) and (
         not has_capability(actor, Capability.IMPORT_ORG) or actor.bureau_id != bureau.pk
     ):
         raise PermissionDenied(_("You do not have permission to do this."))

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import national_phone
+from cunjing.core.roles import RESIDENT
 from cunjing.matters import services
 from cunjing.matters.models import Action, Matter, Source
 from cunjing.org.models import Area
@@ -94,7 +95,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 matter = services.matter_submit(source=Source.PORTAL, **form.values())
                 if upload is not None:
-                    services.attachment_add(actor=None, matter=matter, upload=upload)
+                    services.attachment_add(actor=RESIDENT, matter=matter, upload=upload)
         except ValidationError as exc:
             errors = exc.message_dict
             if "file" in errors:

@@ -16,7 +16,7 @@ from ninja import Path, Query, Router, Status
 
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, paginate, require
 from cunjing.core.masking import mask_id_number, mask_phone
-from cunjing.core.roles import Capability
+from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.org.models import Area
 from cunjing.registry import selectors, services
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
@@ -95,7 +95,7 @@ def present_resident(resident: Resident, viewer) -> dict:
         "created_at": resident.created_at,
         "updated_at": resident.updated_at,
     }
-    if selectors.shows_id_numbers(viewer):
+    if sees_id_numbers(viewer):
         data["id_number"] = mask_id_number(resident.id_number)
     return data
 

@@ -30,6 +30,7 @@ from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from cunjing.core import audit
+from cunjing.core.roles import SYSTEM
 from cunjing.org.demo import wugang as w
 from cunjing.org.models import Area, AreaKind, Bureau
 from cunjing.registry.models import (
@@ -381,7 +382,7 @@ def populate(
             seconds=0.0,
         )
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action="registry.demo.populate",
             bureau_id=bureau.pk,
             object_type="org.bureau",

@@ -22,7 +22,7 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from cunjing.core.roles import Role
+from cunjing.core.roles import sees_id_numbers
 from cunjing.org.models import Area
 from cunjing.registry.models import (
     ID_TAIL_LENGTH,
@@ -36,11 +36,6 @@ Q_MAX = 50
 ID_TAIL_MIN = 4
 _ID_TAIL_RE = re.compile(rf"^\d{{{ID_TAIL_MIN - 1},{ID_TAIL_LENGTH - 1}}}[\dXx]$")
 _INITIALS_RE = re.compile(r"^[A-Za-z]+$")
-
-
-def shows_id_numbers(user) -> bool:
-    """Aides see residents without ID numbers (not even masked); everybody else, masked."""
-    return getattr(user, "role", "") != Role.AIDE
 
 
 def _kind_of(q: str) -> str:
@@ -70,7 +65,7 @@ def search_q(model, q: str | None, user=None) -> Q:
     if kind == "initials":
         return Q(name_initials__startswith=q.lower())
     if model is Resident and kind == "id_tail":
-        if not shows_id_numbers(user):
+        if not sees_id_numbers(user):
             # Aides may not find people by an ID number they are not to see.
             return Q(pk__in=[])
         return Q(id_tail_key__startswith=q.upper()[::-1])

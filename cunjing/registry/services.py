@@ -11,7 +11,7 @@ Every create and update:
    transaction. ID numbers and phones are masked in the audit snapshots; the ID tail search key
    never enters them.
 
-The area of a dwelling, resident or establishment is its address's, never input. ``actor=None``
+The area of a dwelling, resident or establishment is its address's, never input. ``actor=SYSTEM``
 is the system (the demo), which may do everything.
 
 ``reveal`` answers one clear ID number or phone and writes the audit event of the act — who,
@@ -33,7 +33,7 @@ from pypinyin import Style, lazy_pinyin
 
 from cunjing.core import audit
 from cunjing.core.masking import mask_id_number, mask_phone, national_phone
-from cunjing.core.roles import Capability, MatterCapability, has_capability, require
+from cunjing.core.roles import Capability, has_capability, is_system, require
 from cunjing.core.validators import normalize_phone
 from cunjing.fieldwork.models import FloatingResident, Volunteer
 from cunjing.matters import selectors as matter_selectors
@@ -104,7 +104,7 @@ def _snapshot(instance: models.Model) -> dict[str, Any]:
 
 def _check_write(actor, area: Area) -> Area:
     """Scope (404), then role (403), then the kind of area (422)."""
-    if actor is None:
+    if is_system(actor):
         area = Area.objects.get(pk=area.pk)
     else:
         area = Area.objects.visible_to(actor).get(pk=area.pk)
@@ -116,7 +116,7 @@ def _check_write(actor, area: Area) -> Area:
 
 def _visible(actor, model: type[models.Model], pk: int, *, lock: bool = False):
     """The row if ``actor`` may see it (``DoesNotExist`` otherwise), optionally locked."""
-    qs = model.objects.all() if actor is None else model.objects.visible_to(actor)
+    qs = model.objects.all() if is_system(actor) else model.objects.visible_to(actor)
     if lock:
         # FOR UPDATE on the plain row; the scope check above it decides visibility.
         if not qs.filter(pk=pk).exists():
@@ -146,8 +146,7 @@ def _update(
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     instance = _visible(actor, model, instance.pk, lock=True)
-    if actor is not None:
-        require(actor, Capability.EDIT_REGISTRY)
+    require(actor, Capability.EDIT_REGISTRY)
     before = _snapshot(instance)
     for name, value in changes.items():
         setattr(instance, name, _text(value))
@@ -420,7 +419,7 @@ REVEALABLE: dict[str, Revealable] = {
     # The reporter of a matter, for the handler who calls them back (aides never see leads).
     "matter": Revealable(
         Matter,
-        MatterCapability.VIEW_MATTERS,
+        Capability.VIEW_MATTERS,
         {"phone": "reporter_phone"},
         scope=matter_selectors.visible,
     ),

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cunjing.core.errors import field_errors
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
-from cunjing.core.roles import Capability, has_capability
+from cunjing.core.roles import Capability, has_capability, sees_id_numbers
 from cunjing.registry import selectors, services
 from cunjing.registry.forms import (
     SEARCH_KINDS,
@@ -109,13 +109,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_edit": _can_edit(user),
-        "shows_id": selectors.shows_id_numbers(user),
+        "shows_id": sees_id_numbers(user),
     }
     return render(request, "registry/search.html", context)
 
 
 def _mask_residents(user, residents) -> None:
-    shows_id = selectors.shows_id_numbers(user)
+    shows_id = sees_id_numbers(user)
     for row in residents:
         row.masked_id = mask_id_number(row.id_number) if shows_id else ""
         row.masked_phone = mask_phone(row.phone)
@@ -168,7 +168,7 @@ def address_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dwellings": dwellings,
         "establishments": establishments,
         "can_edit": _can_edit(request.user),
-        "shows_id": selectors.shows_id_numbers(request.user),
+        "shows_id": sees_id_numbers(request.user),
     }
     return render(request, "registry/address_detail.html", context)
 
@@ -299,7 +299,7 @@ def _reveal_rows(user, resident, revealed: dict | None = None, errors: dict | No
     if any, the reveal form's errors."""
     revealed, errors = revealed or {}, errors or {}
     rows = []
-    if selectors.shows_id_numbers(user):
+    if sees_id_numbers(user):
         rows.append(("id_number", _("ID number"), mask_id_number(resident.id_number)))
     rows.append(("phone", _("Phone"), mask_phone(resident.phone)))
     return [

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.db.models import Aggregate
 
 from cunjing.core import audit
+from cunjing.core.roles import is_system
 from cunjing.org.models import Unit
 from cunjing.stats.models import DailyCount, Figure, MonthlyCount
 
@@ -223,7 +224,7 @@ def rebuild(
     means unbounded on that side. Runs in one transaction, locking the counter tables against
     concurrent writers (see :func:`_lock_counters`); writes one audit event ``stats.rebuild``
     with the range and the bureau totals it found."""
-    if actor is not None and getattr(actor, "bureau_id", None) not in (None, bureau.pk):
+    if not is_system(actor) and getattr(actor, "bureau_id", None) != bureau.pk:
         raise PermissionError("a rebuild is limited to the actor's own bureau")
     date_from = date_from.replace(day=1) if date_from is not None else None
     date_to = _month_end(date_to) if date_to is not None else None

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cunjing.accounts import services
 from cunjing.accounts.validators import CharacterClassesValidator
 from cunjing.core.models import AuditEvent
-from cunjing.core.roles import ADMIN_ROLES, CAPABILITIES, Role
+from cunjing.core.roles import ADMIN_ROLES, CAPABILITIES, SYSTEM, Role
 from tests.county import PASSWORD
 
 LOGIN = reverse("accounts:login")
@@ -49,7 +49,7 @@ def test_character_classes(password, ok):
 def test_short_password_refused_by_user_create(county):
     with pytest.raises(ValidationError) as err:
         services.user_create(
-            actor=None,
+            actor=SYSTEM,
             username="x1",
             password="Ab1!",
             role=Role.COMMANDER,
@@ -61,7 +61,7 @@ def test_short_password_refused_by_user_create(county):
 def test_role_must_match_unit_kind(county):
     with pytest.raises(ValidationError) as err:
         services.user_create(
-            actor=None,
+            actor=SYSTEM,
             username="x2",
             password=PASSWORD,
             role=Role.STATION_LEADER,
@@ -73,7 +73,7 @@ def test_role_must_match_unit_kind(county):
 def test_beat_officer_needs_officer(county):
     with pytest.raises(ValidationError) as err:
         services.user_create(
-            actor=None,
+            actor=SYSTEM,
             username="x3",
             password=PASSWORD,
             role=Role.BEAT_OFFICER,

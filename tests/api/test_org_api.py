@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from cunjing.org.models import Area, Beat
 from tests.api import api_as, zh
@@ -206,14 +207,14 @@ def test_area_kind_and_parent_filters(county):
 
 def test_area_detail_has_the_contact_card(county):
     org.officer_create(
-        actor=None,
+        actor=SYSTEM,
         unit=county.units["ws_own"],
         name="孙磊",
         badge_number="041009",
         phone="13803751009",
     )
     second = org.officer_create(
-        actor=None,
+        actor=SYSTEM,
         unit=county.units["ws_own"],
         name="周杰",
         badge_number="041010",
@@ -221,7 +222,7 @@ def test_area_detail_has_the_contact_card(county):
         title="辅警",
     )
     area = county.areas["own"]
-    org.beat_assign(actor=None, officer=second, area=area, start_date=dt.date(2015, 1, 1))
+    org.beat_assign(actor=SYSTEM, officer=second, area=area, start_date=dt.date(2015, 1, 1))
     response = api_as(county.user("beat"), lang="en").get(f"/api/org/areas/{area.pk}")
     assert response.status_code == 200
     body = response.json()
@@ -435,7 +436,7 @@ def test_patch_by_commander_is_403(county):
 @pytest.fixture
 def newcomer(county):
     return org.officer_create(
-        actor=None,
+        actor=SYSTEM,
         unit=county.units["ws_own"],
         name="孙磊",
         badge_number="041009",
@@ -604,7 +605,7 @@ def test_coverage_report(county):
         "uncovered": [],
     }
     beat = Beat.objects.get(officer=county.officers["sibling"], end_date__isnull=True)
-    org.beat_end(actor=None, beat=beat, end_date=timezone.localdate())
+    org.beat_end(actor=SYSTEM, beat=beat, end_date=timezone.localdate())
     area = county.areas["sibling"]
     assert client.get("/api/org/coverage").json() == {
         "areas_total": 5,

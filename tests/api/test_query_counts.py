@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from tests.api import api_as
 
@@ -30,49 +31,49 @@ def grow(county, n: int = 6) -> None:
     bureau = county.bureau
     for i in range(n):
         station = org.unit_create(
-            actor=None, parent=county.units["bureau"], kind="station", name=f"新{i}派出所"
+            actor=SYSTEM, parent=county.units["bureau"], kind="station", name=f"新{i}派出所"
         )
-        office = org.unit_create(actor=None, parent=station, kind="office", name=f"新{i}警务室")
+        office = org.unit_create(actor=SYSTEM, parent=station, kind="office", name=f"新{i}警务室")
         township = org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=bureau,
             parent=county.areas["county"],
             kind="town",
             name=f"新{i}镇",
             division_code=f"410499{300 + i:03d}000",
         )
-        org.coverage_create(actor=None, unit=station, area=township)
+        org.coverage_create(actor=SYSTEM, unit=station, area=township)
         for j in range(3):
             ws = org.unit_create(
-                actor=None, parent=office, kind="workstation", name=f"新{i}-{j}警务工作站"
+                actor=SYSTEM, parent=office, kind="workstation", name=f"新{i}-{j}警务工作站"
             )
             village = org.area_create(
-                actor=None,
+                actor=SYSTEM,
                 bureau=bureau,
                 parent=township,
                 kind="village",
                 name=f"新{i}-{j}村",
                 division_code=f"410499{300 + i:03d}{200 + j:03d}",
             )
-            org.coverage_create(actor=None, unit=ws, area=village)
+            org.coverage_create(actor=SYSTEM, unit=ws, area=village)
             officer = org.officer_create(
-                actor=None,
+                actor=SYSTEM,
                 unit=ws,
                 name=f"警{i}{j}",
                 badge_number=f"05{i:02d}{j:02d}",
                 phone=f"138037{i:02d}{j:03d}",
             )
-            org.beat_assign(actor=None, officer=officer, area=village, is_lead=True)
+            org.beat_assign(actor=SYSTEM, officer=officer, area=village, is_lead=True)
     # And more officers on the area whose contact card is read.
     for k in range(4):
         extra = org.officer_create(
-            actor=None,
+            actor=SYSTEM,
             unit=county.units["ws_own"],
             name=f"增{k}",
             badge_number=f"0600{k:02d}",
             phone=f"1390375{k:04d}",
         )
-        org.beat_assign(actor=None, officer=extra, area=county.areas["own"])
+        org.beat_assign(actor=SYSTEM, officer=extra, area=county.areas["own"])
 
 
 def endpoints(county) -> list[tuple[str, str, int]]:

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import services
 from cunjing.matters.models import Matter, MatterEvent
 from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll
@@ -96,7 +97,7 @@ def test_a_resident_reports_and_confirms(server, county, browser_context):
 
 
 def test_the_category_list_follows_the_kind(server, county, browser_context):
-    services.categories_ensure_defaults(actor=None, bureau=county.bureau)
+    services.categories_ensure_defaults(actor=SYSTEM, bureau=county.bureau)
     page = browser_context.new_page()
     page.goto(f"{server}/portal/submit/?area={county.areas['own'].pk}")
 

@@ -1,10 +1,11 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from cunjing.core import audit, context
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import RESIDENT, SYSTEM, Capability, require
 from cunjing.org import services as org
 
 
@@ -49,7 +50,7 @@ def test_no_change_no_event(county):
 @pytest.mark.django_db(transaction=True)
 def test_record_outside_transaction_is_refused():
     with pytest.raises(RuntimeError):
-        audit.record(actor=None, action="x", bureau_id=1, object_type="t")
+        audit.record(actor=SYSTEM, action="x", bureau_id=1, object_type="t")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -82,3 +83,22 @@ def test_tampered_row_is_detected(county):
         )
     with pytest.raises(CommandError, match="1 of"):
         call_command("verify_audit")
+
+
+def test_an_event_names_its_actor(county):
+    """None is no actor: the system acts as SYSTEM, a resident as RESIDENT, each audited with
+    its own role."""
+    with transaction.atomic():
+        with pytest.raises(TypeError):
+            audit.record(actor=None, action="x", bureau_id=county.bureau.pk, object_type="t")
+        system = audit.record(actor=SYSTEM, action="x", bureau_id=county.bureau.pk)
+        resident = audit.record(actor=RESIDENT, action="x", bureau_id=county.bureau.pk)
+    assert (system.actor, system.role) == (None, "system")
+    assert (resident.actor, resident.role) == (None, "resident")
+
+
+def test_only_the_system_actor_passes_every_capability_check(county):
+    require(SYSTEM, Capability.MANAGE_ORG)
+    for actor in (None, RESIDENT, county.user("auditor")):
+        with pytest.raises(PermissionDenied):
+            require(actor, Capability.MANAGE_ORG)

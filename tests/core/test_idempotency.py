@@ -23,6 +23,7 @@ from cunjing.core import audit, idempotency
 from cunjing.core.api import install_error_handlers
 from cunjing.core.idempotency import IdempotencyConflict, IdempotencyInFlight, run_once
 from cunjing.core.models import AuditEvent, IdempotencyKey
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from tests.county import PASSWORD
 
@@ -33,11 +34,11 @@ CONFLICT = "This Idempotency-Key was already used with a different request."
 
 def make_people(code: str = "410496", prefix: str = "idem"):
     """A bureau with two commanders: the minimum a keyed write needs."""
-    bureau = org.bureau_create(actor=None, name=f"幂等测试县公安局{code}", code=code)
+    bureau = org.bureau_create(actor=SYSTEM, name=f"幂等测试县公安局{code}", code=code)
     root = org.bureau_root_unit(bureau)
     users = [
         account_services.user_create(
-            actor=None, username=f"{prefix}{n}", password=PASSWORD, role="commander", unit=root
+            actor=SYSTEM, username=f"{prefix}{n}", password=PASSWORD, role="commander", unit=root
         )
         for n in (1, 2)
     ]

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from cunjing.core import audit
 from cunjing.core.models import AuditEvent
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.org import services as org
 from cunjing.org.models import Beat
 from tests.county import build_county
@@ -94,7 +94,7 @@ def test_home_of_beat_officer_and_aide_shows_their_contact_cards(
 
 def test_home_contact_card_has_post_and_others(client, county):
     org.beat_assign(
-        actor=None,
+        actor=SYSTEM,
         officer=county.officers["community_a"],
         area=county.areas["own"],
         start_date=dt.date(2015, 1, 1),
@@ -135,7 +135,7 @@ def test_home_of_office_and_station_leaders_sums_their_subtree(client, county):
 
     # End 刘沟村's only beat: the station leader sees one uncovered area.
     org.beat_end(
-        actor=None,
+        actor=SYSTEM,
         beat=Beat.objects.get(officer=county.officers["sibling"]),
         end_date=dt.date(2015, 1, 1),
     )

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from cunjing.core.roles import SYSTEM
 from cunjing.fieldwork import services
 from cunjing.fieldwork.models import (
     Assistance,
@@ -37,7 +38,7 @@ SPAN = (LAST - FIRST).days
 def beat(county):
     """The beat officer, also on 刘沟村's beat (served by another workstation)."""
     org.beat_assign(
-        actor=None,
+        actor=SYSTEM,
         officer=county.officers["own"],
         area=county.areas["sibling"],
         start_date=dt.date(2014, 9, 1),

@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters.models import MatterCategory
 from cunjing.matters.services import categories_ensure_defaults
 from cunjing.open311 import services
@@ -18,7 +19,7 @@ INSIDE_OWN = {"lat": "33.2301", "long": "113.4502"}  # 瓦房沟村's centre, in
 
 @pytest.fixture
 def categories(county) -> dict[str, MatterCategory]:
-    categories_ensure_defaults(actor=None, bureau=county.bureau)
+    categories_ensure_defaults(actor=SYSTEM, bureau=county.bureau)
     return {c.name: c for c in MatterCategory.objects.filter(bureau=county.bureau)}
 
 
@@ -31,7 +32,7 @@ def noise(categories) -> str:
 @pytest.fixture
 def issued(county):
     """(client, key) of an app the bureau issued a key to."""
-    return services.client_create(actor=None, bureau=county.bureau, name="城市服务App")
+    return services.client_create(actor=SYSTEM, bureau=county.bureau, name="城市服务App")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import services as matters
 from cunjing.matters.models import Matter, Source, State
 from cunjing.open311 import services
@@ -213,7 +214,7 @@ def test_post_without_a_valid_key_is_403(client, county, issued, noise, fmt):
         response = submit(client, key, noise, fmt, **bad)
         assert response.status_code == 403
         assert error_descriptions(response, fmt)[0].startswith("api_key: ")
-    services.client_revoke(actor=None, client=open311_client)
+    services.client_revoke(actor=SYSTEM, client=open311_client)
     response = submit(client, key, noise, fmt)
     assert response.status_code == 403
     assert Matter.objects.count() == 0
@@ -412,7 +413,7 @@ def test_the_list_without_ids_needs_a_key_and_shows_only_the_clients_own(
     client, county, issued, noise
 ):
     _mine, key = issued
-    _other, other_key = services.client_create(actor=None, bureau=county.bureau, name="另一个App")
+    _other, other_key = services.client_create(actor=SYSTEM, bureau=county.bureau, name="另一个App")
     mine = created(client, key, noise)["service_request_id"]
     theirs = created(client, other_key, noise)["service_request_id"]
     assert client.get(f"{BASE}/requests.json").status_code == 403
@@ -508,7 +509,7 @@ def test_posts_past_the_per_key_limit_are_429_from_any_address(client, county, k
         REMOTE_ADDR="10.0.0.9",
     )
     assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 3600
-    _other, other_key = services.client_create(actor=None, bureau=county.bureau, name="另一个App")
+    _other, other_key = services.client_create(actor=SYSTEM, bureau=county.bureau, name="另一个App")
     assert submit(client, other_key, noise).status_code == 201
 
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.open311 import services
 from cunjing.open311.models import Open311Client
 from tests.county import build_county
@@ -51,7 +52,7 @@ def test_a_name_is_required_and_unique_among_active_clients(client, county):
 
 
 def test_revoking_refuses_the_key_and_is_audited(client, county):
-    app, key = services.client_create(actor=None, bureau=county.bureau, name="App")
+    app, key = services.client_create(actor=SYSTEM, bureau=county.bureau, name="App")
     client.force_login(county.user("sysadmin"))
     response = client.post(reverse("open311:revoke", args=[app.pk]))
     assert response.status_code == 302
@@ -129,13 +130,13 @@ def _rows():
 @pytest.mark.parametrize(("endpoint", "key_kind", "expected"), list(_rows()))
 def test_endpoint_key_table(client, county, categories, endpoint, key_kind, expected):
     code = str(categories["噪音扰民"].pk)
-    _app, valid = services.client_create(actor=None, bureau=county.bureau, name="App")
+    _app, valid = services.client_create(actor=SYSTEM, bureau=county.bureau, name="App")
     seed = client.post(
         f"{BASE}/requests.json",
         {"api_key": valid, "service_code": code, "description": "吵", **INSIDE_OWN},
     ).json()[0]
-    revoked_app, revoked = services.client_create(actor=None, bureau=county.bureau, name="Old")
-    services.client_revoke(actor=None, client=revoked_app)
+    revoked_app, revoked = services.client_create(actor=SYSTEM, bureau=county.bureau, name="Old")
+    services.client_revoke(actor=SYSTEM, client=revoked_app)
     key = {"none": None, "bad": "x" * 40, "revoked": revoked, "valid": valid}[key_kind]
     params = {"api_key": key} if key else {}
     match endpoint:

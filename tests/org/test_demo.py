@@ -17,7 +17,7 @@ from django.test import RequestFactory, override_settings
 
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.org import services as org
 from cunjing.org.demo import builder, wugang
 from cunjing.org.models import (
@@ -338,7 +338,7 @@ def test_plan_matches_the_source_figures():
 
 
 def other_bureau() -> Bureau:
-    return org.bureau_create(actor=None, name="测试县公安局", code="410499")
+    return org.bureau_create(actor=SYSTEM, name="测试县公安局", code="410499")
 
 
 def test_if_empty_does_nothing_on_a_non_empty_database(db):

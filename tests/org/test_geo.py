@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.org import geo
 from cunjing.org import services as org
 from cunjing.org.models import Area
@@ -51,7 +52,7 @@ def test_a_point_in_a_hole_is_not_inside(county):
              [113.605, 33.305]],
         ],
     }  # fmt: skip
-    org.area_set_boundary(actor=None, area=county.areas["other"], boundary=holed)
+    org.area_set_boundary(actor=SYSTEM, area=county.areas["other"], boundary=holed)
     assert at(county, 33.302, 113.602, km=0) == county.areas["other"]
     # 杨庄村 has no centre: in the hole, nothing holds the point and nothing is near.
     assert at(county, 33.31, 113.61) is None
@@ -62,7 +63,7 @@ def test_a_multipolygon_holds_points_in_each_part(county):
         "type": "MultiPolygon",
         "coordinates": [square(33.30, 113.60)["coordinates"], square(33.40, 113.70)["coordinates"]],
     }
-    org.area_set_boundary(actor=None, area=county.areas["other"], boundary=parts)
+    org.area_set_boundary(actor=SYSTEM, area=county.areas["other"], boundary=parts)
     assert at(county, 33.31, 113.61, km=0) == county.areas["other"]
     assert at(county, 33.41, 113.71, km=0) == county.areas["other"]
     assert at(county, 33.35, 113.65, km=0) is None  # between the parts
@@ -106,14 +107,14 @@ def test_another_bureaus_villages_are_never_found(county):
 )
 def test_bad_boundaries_are_refused_on_the_field(county, value):
     with pytest.raises(ValidationError) as exc:
-        org.area_set_boundary(actor=None, area=county.areas["own"], boundary=value)
+        org.area_set_boundary(actor=SYSTEM, area=county.areas["own"], boundary=value)
     assert "boundary" in exc.value.message_dict
     own = Area.objects.get(pk=county.areas["own"].pk)
     assert own.boundary == county.areas["own"].boundary
 
 
 def test_setting_a_boundary_is_audited_and_clearing_it_clears_the_box(county):
-    area = org.area_set_boundary(actor=None, area=county.areas["own"], boundary=None)
+    area = org.area_set_boundary(actor=SYSTEM, area=county.areas["own"], boundary=None)
     assert area.boundary is None and area.bbox_min_lat is None
     event = AuditEvent.objects.filter(action="area.boundary", object_id=str(area.pk)).get()
     assert event.before["boundary"]["type"] == "Polygon" and event.after == {"boundary": None}
@@ -156,7 +157,7 @@ def test_an_address_naming_two_villages_is_ambiguous(county):
 
 def test_the_township_tells_two_villages_of_one_name_apart(county):
     twin = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=county.bureau,
         parent=county.areas["township_b"],
         kind="village",
@@ -170,7 +171,7 @@ def test_the_township_tells_two_villages_of_one_name_apart(county):
 
 def test_a_longer_name_wins_over_the_name_inside_it(county):
     longer = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=county.bureau,
         parent=county.areas["township_a"],
         kind="village",

@@ -19,6 +19,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.org import importer
 from cunjing.org import services as org
 from cunjing.org.importer import RowError, import_org
@@ -72,7 +73,9 @@ def counts() -> tuple[int, ...]:
 
 def run(county, data: bytes, actor="sysadmin"):
     return import_org(
-        actor=county.user(actor) if actor else None, bureau=county.bureau, file=io.BytesIO(data)
+        actor=actor if actor is SYSTEM else county.user(actor),
+        bureau=county.bureau,
+        file=io.BytesIO(data),
     )
 
 
@@ -362,8 +365,8 @@ def test_only_import_capability_may_import(county):
         run(county, xlsx(GOOD), actor="commander")
 
 
-def test_system_import_as_actor_none(county):
-    result = run(county, xlsx(GOOD), actor=None)
+def test_system_import_as_the_system_actor(county):
+    result = run(county, xlsx(GOOD), actor=SYSTEM)
     assert result.ok
     event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.actor, event.role) == ("org.import", None, "system")
@@ -425,9 +428,9 @@ def test_template_examples_import_cleanly_into_the_county(county, client):
 
 
 def test_template_for_a_fresh_bureau_creates_its_county(db):
-    bureau = org.bureau_create(actor=None, name="新县公安局", code="410588")
+    bureau = org.bureau_create(actor=SYSTEM, name="新县公安局", code="410588")
     data = importer.build_template(bureau)
-    result = import_org(actor=None, bureau=bureau, file=io.BytesIO(data))
+    result = import_org(actor=SYSTEM, bureau=bureau, file=io.BytesIO(data))
     assert result.ok, result.errors
     assert Area.objects.get(bureau=bureau, depth=1).division_code == "410588000000"
 
@@ -482,7 +485,7 @@ def test_command_failure_lists_errors_and_exits_non_zero(county, tmp_path, setti
 
 
 def test_command_needs_a_bureau_when_there_are_several(county, tmp_path):
-    org.bureau_create(actor=None, name="另一县公安局", code="410500")
+    org.bureau_create(actor=SYSTEM, name="另一县公安局", code="410500")
     path = tmp_path / "org.xlsx"
     path.write_bytes(xlsx(GOOD))
     with pytest.raises(CommandError):

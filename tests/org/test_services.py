@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from cunjing.org.models import Beat, Unit
 
@@ -32,7 +33,7 @@ def errors(exc_info) -> dict:
 )
 def test_unit_parent_kind_is_validated(county, parent, kind, ok):
     call = lambda: org.unit_create(  # noqa: E731
-        actor=None, parent=county.units[parent], kind=kind, name="新单位"
+        actor=SYSTEM, parent=county.units[parent], kind=kind, name="新单位"
     )
     if ok:
         unit = call()
@@ -45,22 +46,28 @@ def test_unit_parent_kind_is_validated(county, parent, kind, ok):
 
 
 def test_unit_code_unique_per_bureau(county):
-    org.unit_create(actor=None, parent=county.units["bureau"], kind="station", name="丙", code="S1")
+    org.unit_create(
+        actor=SYSTEM, parent=county.units["bureau"], kind="station", name="丙", code="S1"
+    )
     with pytest.raises(ValidationError) as err:
         org.unit_create(
-            actor=None, parent=county.units["bureau"], kind="station", name="丁", code="S1"
+            actor=SYSTEM, parent=county.units["bureau"], kind="station", name="丁", code="S1"
         )
     assert "code" in errors(err)
 
 
 def test_unit_phone_is_validated_and_normalised(county):
     unit = org.unit_create(
-        actor=None, parent=county.units["bureau"], kind="station", name="丙", phone="0375 812 3457"
+        actor=SYSTEM,
+        parent=county.units["bureau"],
+        kind="station",
+        name="丙",
+        phone="0375 812 3457",
     )
     assert unit.phone == "+863758123457"
     with pytest.raises(ValidationError) as err:
         org.unit_create(
-            actor=None, parent=county.units["bureau"], kind="station", name="丁", phone="12345"
+            actor=SYSTEM, parent=county.units["bureau"], kind="station", name="丁", phone="12345"
         )
     assert "phone" in errors(err)
 
@@ -82,7 +89,7 @@ def test_unit_phone_is_validated_and_normalised(county):
 )
 def test_area_parent_kind_is_validated(county, parent, kind, ok):
     call = lambda: org.area_create(  # noqa: E731
-        actor=None,
+        actor=SYSTEM,
         bureau=county.bureau,
         parent=county.areas[parent] if parent else None,
         kind=kind,
@@ -101,7 +108,7 @@ def test_area_parent_kind_is_validated(county, parent, kind, ok):
 def test_division_code_must_be_12_digits(county, code):
     with pytest.raises(ValidationError) as err:
         org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=county.areas["township_a"],
             kind="village",
@@ -115,7 +122,7 @@ def test_division_code_unique_within_bureau_not_across(county):
     code = county.areas["own"].division_code
     with pytest.raises(ValidationError) as err:
         org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=county.areas["township_a"],
             kind="village",
@@ -123,9 +130,9 @@ def test_division_code_unique_within_bureau_not_across(county):
             division_code=code,
         )
     assert "division_code" in errors(err)
-    other = org.bureau_create(actor=None, name="另一县公安局", code="410500")
+    other = org.bureau_create(actor=SYSTEM, name="另一县公安局", code="410500")
     root = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=other,
         parent=None,
         kind="county",
@@ -133,7 +140,7 @@ def test_division_code_unique_within_bureau_not_across(county):
         division_code="410500000000",
     )
     township = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=other,
         parent=root,
         kind="township",
@@ -142,7 +149,7 @@ def test_division_code_unique_within_bureau_not_across(county):
     )
     # The same code in another bureau is a different row (the constraint is per bureau).
     org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=other,
         parent=township,
         kind="village",
@@ -152,7 +159,7 @@ def test_division_code_unique_within_bureau_not_across(county):
 
 
 def test_area_pinyin_follows_the_name(county):
-    area = org.area_update(actor=None, area=county.areas["own"], name="石门郭村")
+    area = org.area_update(actor=SYSTEM, area=county.areas["own"], name="石门郭村")
     assert (area.pinyin_initials, area.pinyin) == ("smgc", "shimenguocun")
 
 
@@ -170,7 +177,7 @@ def test_area_pinyin_follows_the_name(county):
 )
 def test_coverage_kinds(county, unit, area, ok):
     call = lambda: org.coverage_create(  # noqa: E731
-        actor=None, unit=county.units[unit], area=county.areas[area]
+        actor=SYSTEM, unit=county.units[unit], area=county.areas[area]
     )
     if ok:
         call()
@@ -183,14 +190,14 @@ def test_coverage_kinds(county, unit, area, ok):
 def test_beat_history_and_lead_handover(county):
     area = county.areas["own"]
     newcomer = org.officer_create(
-        actor=None,
+        actor=SYSTEM,
         unit=county.units["ws_own"],
         name="孙磊",
         badge_number="041099",
         phone="13803751099",
     )
     day = dt.date(2020, 3, 1)
-    org.beat_assign(actor=None, officer=newcomer, area=area, start_date=day, is_lead=True)
+    org.beat_assign(actor=SYSTEM, officer=newcomer, area=area, start_date=day, is_lead=True)
     beats = Beat.objects.filter(area=area).order_by("id")
     old_lead, reopened, new = list(beats)
     assert (old_lead.end_date, old_lead.is_lead) == (day, True)
@@ -210,17 +217,19 @@ def test_beat_history_and_lead_handover(county):
 def test_beat_end_keeps_history_and_refuses_bad_dates(county):
     beat = Beat.objects.get(area=county.areas["sibling"], end_date__isnull=True)
     with pytest.raises(ValidationError) as err:
-        org.beat_end(actor=None, beat=beat, end_date=beat.start_date)
+        org.beat_end(actor=SYSTEM, beat=beat, end_date=beat.start_date)
     assert "end_date" in errors(err)
-    org.beat_end(actor=None, beat=beat, end_date=dt.date(2020, 1, 1))
+    org.beat_end(actor=SYSTEM, beat=beat, end_date=dt.date(2020, 1, 1))
     with pytest.raises(ValidationError):
-        org.beat_end(actor=None, beat=beat, end_date=dt.date(2020, 2, 1))
+        org.beat_end(actor=SYSTEM, beat=beat, end_date=dt.date(2020, 2, 1))
     assert Beat.objects.filter(pk=beat.pk).exists()
 
 
 def test_beat_only_for_villages_and_communities(county):
     with pytest.raises(ValidationError) as err:
-        org.beat_assign(actor=None, officer=county.officers["own"], area=county.areas["township_a"])
+        org.beat_assign(
+            actor=SYSTEM, officer=county.officers["own"], area=county.areas["township_a"]
+        )
     assert "area" in errors(err)
 
 
@@ -251,7 +260,7 @@ def test_aide_subtype_matches_kind(county):
     area = county.areas["own"]
     with pytest.raises(ValidationError) as err:
         org.aide_create(
-            actor=None,
+            actor=SYSTEM,
             area=area,
             name="甲",
             kind="patroller",
@@ -261,11 +270,11 @@ def test_aide_subtype_matches_kind(county):
     assert "subtype" in errors(err)
     with pytest.raises(ValidationError) as err:
         org.aide_create(
-            actor=None, area=area, name="乙", kind="security_member", phone="13903751011"
+            actor=SYSTEM, area=area, name="乙", kind="security_member", phone="13903751011"
         )
     assert "subtype" in errors(err)
     aide = org.aide_create(
-        actor=None,
+        actor=SYSTEM,
         area=area,
         name="丙",
         kind="security_member",
@@ -277,8 +286,8 @@ def test_aide_subtype_matches_kind(county):
 
 def test_every_service_write_is_audited(county):
     n = AuditEvent.objects.count()
-    unit = org.unit_create(actor=None, parent=county.units["bureau"], kind="station", name="丙")
-    org.unit_update(actor=None, unit=unit, name="丙派出所", address="丙路1号")
+    unit = org.unit_create(actor=SYSTEM, parent=county.units["bureau"], kind="station", name="丙")
+    org.unit_update(actor=SYSTEM, unit=unit, name="丙派出所", address="丙路1号")
     events = list(AuditEvent.objects.order_by("id")[n:])
     assert [e.action for e in events] == ["unit.create", "unit.update"]
     assert events[1].before == {"name": "丙", "address": ""}

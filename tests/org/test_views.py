@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from cunjing.core.masking import mask_phone, national_phone
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
 from cunjing.org.models import Area, Beat
 from tests.county import START
@@ -56,37 +57,37 @@ def grow(county, n: int = 12) -> None:
     also on the beat officer's beat; more aides, officers and ended beats in 瓦房沟村."""
     for i in range(n):
         ws = org.unit_create(
-            actor=None,
+            actor=SYSTEM,
             parent=county.units["office_a"],
             kind="workstation",
             name=f"新增{i}警务工作站",
             address=f"新增{i}村",
         )
         area = org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=county.areas["township_a"],
             kind="village",
             name=f"新增{i}村",
             division_code=f"410499200{400 + i:03d}",
         )
-        org.coverage_create(actor=None, unit=ws, area=area)
+        org.coverage_create(actor=SYSTEM, unit=ws, area=area)
         officer = org.officer_create(
-            actor=None,
+            actor=SYSTEM,
             unit=ws,
             name=f"民警{i}",
             badge_number=f"0420{i:02d}",
             phone=f"138037520{i:02d}",
         )
-        org.beat_assign(actor=None, officer=officer, area=area, start_date=START, is_lead=True)
-        org.beat_assign(actor=None, officer=county.officers["own"], area=area, start_date=START)
+        org.beat_assign(actor=SYSTEM, officer=officer, area=area, start_date=START, is_lead=True)
+        org.beat_assign(actor=SYSTEM, officer=county.officers["own"], area=area, start_date=START)
         extra = org.beat_assign(
-            actor=None, officer=officer, area=county.areas["own"], start_date=START
+            actor=SYSTEM, officer=officer, area=county.areas["own"], start_date=START
         )
         if i % 2:
-            org.beat_end(actor=None, beat=extra, end_date=START + dt.timedelta(days=30 + i))
+            org.beat_end(actor=SYSTEM, beat=extra, end_date=START + dt.timedelta(days=30 + i))
         org.aide_create(
-            actor=None,
+            actor=SYSTEM,
             area=county.areas["own"],
             name=f"巡防{i}",
             kind="patroller",
@@ -263,7 +264,7 @@ def test_area_list_bad_filter_is_422_with_field_errors(client, county, params):
 def test_area_list_pages_25(client, county):
     for i in range(30):
         org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=county.areas["township_b"],
             kind="village",
@@ -303,14 +304,14 @@ def test_area_list_query_count_is_pinned(client, county, django_assert_num_queri
 def test_area_page_shows_contact_card_aides_and_history(client, county):
     officer = county.officers["own"]
     old = org.beat_assign(
-        actor=None,
+        actor=SYSTEM,
         officer=county.officers["sibling"],
         area=county.areas["own"],
         start_date=dt.date(2014, 10, 1),
     )
-    org.beat_end(actor=None, beat=old, end_date=dt.date(2015, 3, 1))
+    org.beat_end(actor=SYSTEM, beat=old, end_date=dt.date(2015, 3, 1))
     org.beat_assign(
-        actor=None,
+        actor=SYSTEM,
         officer=county.officers["community_a"],
         area=county.areas["own"],
         start_date=dt.date(2015, 1, 1),
@@ -806,16 +807,16 @@ def test_beat_end_is_post_only_and_scoped(client, county):
 
 def test_coverage_lists_uncovered_first(client, county):
     gap = org.area_create(
-        actor=None,
+        actor=SYSTEM,
         bureau=county.bureau,
         parent=county.areas["township_a"],
         kind="village",
         name="空白村",
         division_code="410499200203",
     )
-    org.coverage_create(actor=None, unit=county.units["ws_sibling"], area=gap)
+    org.coverage_create(actor=SYSTEM, unit=county.units["ws_sibling"], area=gap)
     org.beat_end(
-        actor=None,
+        actor=SYSTEM,
         beat=Beat.objects.get(officer=county.officers["sibling"]),
         end_date=dt.date(2015, 1, 1),
     )

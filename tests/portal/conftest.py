@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import services
 from cunjing.matters.models import Matter
 
 
 @pytest.fixture
 def categories(county):
-    services.categories_ensure_defaults(actor=None, bureau=county.bureau)
+    services.categories_ensure_defaults(actor=SYSTEM, bureau=county.bureau)
 
 
 def submit(county, **values) -> Matter:

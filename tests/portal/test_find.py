@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from cunjing.core.roles import SYSTEM
 from tests.county import build_county
 
 
@@ -54,7 +55,7 @@ def test_search_is_limited_to_twenty_results(client, county):
     township = county.areas["township_a"]
     for i in range(25):
         org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=township,
             kind="village",

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import services
 from cunjing.org import services as org
 from tests.county import START
@@ -35,7 +36,7 @@ def test_search_and_card(client, county):
     card = _count(client, "get", f"/portal/areas/{own.pk}/", {})
     for i in range(3):
         village = org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=county.bureau,
             parent=county.areas["township_a"],
             kind="village",
@@ -44,15 +45,15 @@ def test_search_and_card(client, county):
         )
         assert village
         officer = org.officer_create(
-            actor=None,
+            actor=SYSTEM,
             unit=county.units["ws_own"],
             name=f"民警{i}",
             badge_number=f"04190{i}",
             phone=f"1380375200{i}",
         )
-        org.beat_assign(actor=None, officer=officer, area=own, start_date=START)
+        org.beat_assign(actor=SYSTEM, officer=officer, area=own, start_date=START)
         org.aide_create(
-            actor=None, area=own, name=f"巡防{i}", kind="patroller", phone="13903751000"
+            actor=SYSTEM, area=own, name=f"巡防{i}", kind="patroller", phone="13903751000"
         )
     assert _count(client, "get", "/portal/", {"q": "村"}) == search == SEARCH
     assert _count(client, "get", f"/portal/areas/{own.pk}/", {}) == card == CARD

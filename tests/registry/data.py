@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from stdnum.cn import ric
 
+from cunjing.core.roles import SYSTEM
 from cunjing.registry import services
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 
@@ -42,19 +43,21 @@ class Registry:
 def build_registry(county) -> Registry:
     a = county.areas
     addresses = {
-        "own": services.address_create(actor=None, area=a["own"], road="建设路", number="1号"),
+        "own": services.address_create(actor=SYSTEM, area=a["own"], road="建设路", number="1号"),
         "sibling": services.address_create(
-            actor=None, area=a["sibling"], road="刘沟大街", number="8号"
+            actor=SYSTEM, area=a["sibling"], road="刘沟大街", number="8号"
         ),
-        "other": services.address_create(actor=None, area=a["other"], road="杨庄路", number="3号"),
+        "other": services.address_create(
+            actor=SYSTEM, area=a["other"], road="杨庄路", number="3号"
+        ),
     }
     dwellings = {
-        key: services.dwelling_create(actor=None, address=address, kind="owner_occupied")
+        key: services.dwelling_create(actor=SYSTEM, address=address, kind="owner_occupied")
         for key, address in addresses.items()
     }
     residents = {
         "own": services.resident_create(
-            actor=None,
+            actor=SYSTEM,
             dwelling=dwellings["own"],
             name="张伟明",
             household_role="head",
@@ -62,17 +65,17 @@ def build_registry(county) -> Registry:
             phone=OWN_PHONE,
         ),
         "own_child": services.resident_create(
-            actor=None, dwelling=dwellings["own"], name="张小宝", household_role="child"
+            actor=SYSTEM, dwelling=dwellings["own"], name="张小宝", household_role="child"
         ),
         "sibling": services.resident_create(
-            actor=None,
+            actor=SYSTEM,
             dwelling=dwellings["sibling"],
             name="王建国",
             household_role="head",
             id_number=id_number("19700505", "234"),
         ),
         "other": services.resident_create(
-            actor=None,
+            actor=SYSTEM,
             dwelling=dwellings["other"],
             name="李秀英",
             household_role="head",
@@ -82,7 +85,7 @@ def build_registry(county) -> Registry:
     }
     establishments = {
         "own": services.establishment_create(
-            actor=None,
+            actor=SYSTEM,
             address=addresses["own"],
             name="瓦房沟便利店",
             kind="shop",
@@ -91,7 +94,7 @@ def build_registry(county) -> Registry:
             is_key_unit=True,
         ),
         "other": services.establishment_create(
-            actor=None,
+            actor=SYSTEM,
             address=addresses["other"],
             name="杨庄网吧",
             kind="internet_cafe",

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cunjing.core.roles import SYSTEM
 from cunjing.registry import selectors
 from cunjing.registry.models import Resident, id_tail_key
 from tests.api import api_as
@@ -60,7 +61,7 @@ def test_an_id_tail_ending_in_x_is_found_in_any_case(county, registry):
     from cunjing.registry import services
 
     services.resident_create(
-        actor=None,
+        actor=SYSTEM,
         dwelling=registry.dwellings["own"],
         name="钱多多",
         household_role="other",

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 from tests.api import zh
 from tests.registry.data import OWN_ID, bad_check_digit, id_number
@@ -62,11 +63,11 @@ def test_the_address_page_costs_a_fixed_number_of_queries(
 
     for i in range(5):
         dwelling = services.dwelling_create(
-            actor=None, address=registry.addresses["own"], kind="rented"
+            actor=SYSTEM, address=registry.addresses["own"], kind="rented"
         )
         for j in range(3):
             services.resident_create(
-                actor=None, dwelling=dwelling, name=f"租户{i}{j}", household_role="tenant"
+                actor=SYSTEM, dwelling=dwelling, name=f"租户{i}{j}", household_role="tenant"
             )
     client.force_login(county.user("beat"))
     url = reverse("registry:address_detail", args=[registry.addresses["own"].pk])

@@ -17,6 +17,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cunjing.core.models import AuditEvent
+from cunjing.core.roles import SYSTEM
 from cunjing.fieldwork import services
 from cunjing.stats.models import DailyCount, MonthlyCount
 from cunjing.stats.services import rebuild
@@ -74,7 +75,7 @@ def test_rebuild_gives_back_the_counters_the_services_kept(county, beat, records
         else:  # drift: every daily counter wrong
             DailyCount.objects.filter(bureau=county.bureau).update(value=1_000_000)
         assert counters(county.bureau) != kept
-        result = rebuild(actor=None, bureau=county.bureau)
+        result = rebuild(actor=SYSTEM, bureau=county.bureau)
         assert counters(county.bureau) == kept
         assert result.daily_rows == len(kept[0])
         assert result.monthly_rows == len(kept[1])
@@ -90,7 +91,7 @@ def test_a_range_is_widened_to_whole_months_and_leaves_other_months_alone(county
     MonthlyCount.objects.filter(bureau=county.bureau).update(value=7)
     # 2014-10-15..2014-10-16 rebuilds all of October, and only October.
     rebuild(
-        actor=None,
+        actor=SYSTEM,
         bureau=county.bureau,
         date_from=dt.date(2014, 10, 15),
         date_to=dt.date(2014, 10, 16),
@@ -104,7 +105,7 @@ def test_a_range_is_widened_to_whole_months_and_leaves_other_months_alone(county
 
 def test_rebuild_is_audited_and_counts_nothing_of_another_bureau(county, beat):  # noqa: F811
     write(beat, county.areas["own"], "visit", FIRST, True, 1)
-    result = rebuild(actor=None, bureau=county.bureau)
+    result = rebuild(actor=SYSTEM, bureau=county.bureau)
     event = AuditEvent.objects.filter(action="stats.rebuild").latest("id")
     assert event.bureau_id == county.bureau.pk
     assert event.actor_id is None

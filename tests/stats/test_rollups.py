@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from cunjing.core.roles import SYSTEM
 from cunjing.org import jurisdiction
 from cunjing.org import services as org
 from cunjing.org.models import Unit
@@ -313,11 +314,11 @@ def test_concurrent_bumps_add_up_exactly():
             "threads fail with 'table is locked' instead of waiting; atomicity of the upsert "
             "is checked on PostgreSQL"
         )
-    bureau = org.bureau_create(actor=None, name="并发测试县公安局", code="410497")
+    bureau = org.bureau_create(actor=SYSTEM, name="并发测试县公安局", code="410497")
     root = org.bureau_root_unit(bureau)
-    station = org.unit_create(actor=None, parent=root, kind="station", name="并发派出所")
-    office = org.unit_create(actor=None, parent=station, kind="office", name="并发中心警务室")
-    ws = org.unit_create(actor=None, parent=office, kind="workstation", name="并发警务工作站")
+    station = org.unit_create(actor=SYSTEM, parent=root, kind="station", name="并发派出所")
+    office = org.unit_create(actor=SYSTEM, parent=station, kind="office", name="并发中心警务室")
+    ws = org.unit_create(actor=SYSTEM, parent=office, kind="workstation", name="并发警务工作站")
     day = D(2015, 4, 30)
     barrier = threading.Barrier(THREADS)
     errors: list[BaseException] = []

@@ -2,7 +2,7 @@
 
 ``make_plan(seed)`` is pure (no database): the same seed gives the same names, phones, badge
 numbers and coordinates. ``build(plan, password=...)`` writes it in one transaction with
-``actor=None`` (the system), so every row has its audit event and a failure leaves nothing.
+``actor=SYSTEM``, so every row has its audit event and a failure leaves nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_noop
 
 from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.core.validators import normalize_phone
 from cunjing.org import geo
 from cunjing.org import services as org
@@ -449,10 +449,10 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
 
     with transaction.atomic():
         spec = plan.bureau_unit
-        bureau = org.bureau_create(actor=None, name=w.BUREAU_NAME, code=w.COUNTY_CODE)
+        bureau = org.bureau_create(actor=SYSTEM, name=w.BUREAU_NAME, code=w.COUNTY_CODE)
         county = DemoCounty(bureau=bureau)
         root = org.unit_update(
-            actor=None,
+            actor=SYSTEM,
             unit=org.bureau_root_unit(bureau),
             address=spec.address,
             phone=spec.phone,
@@ -469,7 +469,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
         )
         for a in plan.areas:
             county.areas[a.code] = org.area_create(
-                actor=None,
+                actor=SYSTEM,
                 bureau=bureau,
                 parent=county.areas[a.parent_code] if a.parent_code else None,
                 kind=a.kind,
@@ -483,7 +483,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
 
         for u in plan.units:
             county.units[u.key] = org.unit_create(
-                actor=None,
+                actor=SYSTEM,
                 parent=county.units[u.parent_key],
                 kind=u.kind,
                 name=u.name,
@@ -497,14 +497,14 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
         coverages = 0
         for u in (spec, *plan.units):
             for code in u.serves:
-                org.coverage_create(actor=None, unit=county.units[u.key], area=county.areas[code])
+                org.coverage_create(actor=SYSTEM, unit=county.units[u.key], area=county.areas[code])
                 coverages += 1
         done(3, coverages)
 
         officers: dict[str, Officer] = {}
         for o in plan.officers:
             officer = org.officer_create(
-                actor=None,
+                actor=SYSTEM,
                 unit=county.units[o.unit_key],
                 name=o.name,
                 badge_number=o.badge_number,
@@ -514,7 +514,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
             officers[o.badge_number] = officer
             for code, is_lead in o.beats:
                 org.beat_assign(
-                    actor=None,
+                    actor=SYSTEM,
                     officer=officer,
                     area=county.areas[code],
                     start_date=w.BEAT_START,
@@ -526,7 +526,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
         for a in plan.aides:
             aides.append(
                 org.aide_create(
-                    actor=None,
+                    actor=SYSTEM,
                     area=county.areas[a.area_code],
                     name=a.name,
                     kind=a.kind,
@@ -538,7 +538,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
 
         for u in plan.users:
             account_services.user_create(
-                actor=None,
+                actor=SYSTEM,
                 username=u.username,
                 password=password,
                 role=u.role,

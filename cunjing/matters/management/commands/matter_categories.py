@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cunjing.core import context
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import services
 from cunjing.org.models import Bureau
 
@@ -18,5 +19,5 @@ class Command(BaseCommand):
         created = 0
         with context.bind(context.RequestContext(channel="command")):
             for bureau in Bureau.objects.order_by("pk"):
-                created += services.categories_ensure_defaults(actor=None, bureau=bureau)
+                created += services.categories_ensure_defaults(actor=SYSTEM, bureau=bureau)
         self.stdout.write(_("Default categories created: %(n)d") % {"n": created})

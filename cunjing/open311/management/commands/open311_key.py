@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cunjing.core import context
+from cunjing.core.roles import SYSTEM
 from cunjing.open311 import services
 from cunjing.org.models import Bureau
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             found = bureaus[0]
         try:
             with context.bind(context.RequestContext(channel="command")):
-                client, key = services.client_create(actor=None, bureau=found, name=name)
+                client, key = services.client_create(actor=SYSTEM, bureau=found, name=name)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stderr.write(f"{client.name} ({found.code}): key {client.key_prefix}… issued")

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from cunjing.core import context
 from cunjing.core.models import AuditEvent
-from cunjing.core.roles import Role
+from cunjing.core.roles import SYSTEM, Role
 from cunjing.fieldwork import demo as field_demo
 from cunjing.matters import services as matter_services
 from cunjing.org.demo import builder, wugang
@@ -159,7 +159,7 @@ class Command(BaseCommand):
                     self.stdout.write("  " + _("Flushed the database."))
                 county = builder.build(plan, password=password, progress=self.progress)
                 # The matter categories are the services of the portal and Open311: always.
-                matter_services.categories_ensure_defaults(actor=None, bureau=county.bureau)
+                matter_services.categories_ensure_defaults(actor=SYSTEM, bureau=county.bureau)
                 if not no_simulate:
                     self.stdout.write(_("Filling the registry (一标三实)…"))
                     registry_demo.populate(county.bureau, seed=seed, progress=self.progress)

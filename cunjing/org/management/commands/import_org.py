@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cunjing.core import context
+from cunjing.core.roles import SYSTEM
 from cunjing.org.importer import import_org
 from cunjing.org.models import Bureau
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
 
         with context.bind(context.RequestContext(channel="command")):
             result = import_org(
-                actor=None, bureau=target, file=path, filename=path.name, on_sheet=on_sheet
+                actor=SYSTEM, bureau=target, file=path, filename=path.name, on_sheet=on_sheet
             )
         if not result.ok:
             for e in result.errors:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cunjing.core import context
+from cunjing.core.roles import SYSTEM
 from cunjing.org.models import Bureau
 from cunjing.stats.services import rebuild
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError(_("No bureau has the code %(code)s.") % {"code": bureau})
         with context.bind(context.RequestContext(channel="command")):
             for b in bureaus:
-                result = rebuild(actor=None, bureau=b, date_from=first, date_to=last)
+                result = rebuild(actor=SYSTEM, bureau=b, date_from=first, date_to=last)
                 self.stdout.write(
                     _("%(name)s: %(days)d daily and %(months)d monthly counters rebuilt.")
                     % {"name": b.name, "days": result.daily_rows, "months": result.monthly_rows}
