@@ -10,11 +10,11 @@ from ninja import NinjaAPI, Swagger
 
 from cunjing.accounts.api import router as accounts_router
 from cunjing.accounts.api import token_auth
+from cunjing.core import reveal_api
 from cunjing.core.api import install_error_handlers, session_auth
 from cunjing.fieldwork.api import router as fieldwork_router
 from cunjing.matters.api import router as matters_router
 from cunjing.org.api import router as org_router
-from cunjing.registry.api import reveal_router as registry_reveal_router
 from cunjing.registry.api import router as registry_router
 from cunjing.stats.api import router as stats_router
 
@@ -52,5 +52,5 @@ api.add_router("/org", org_router)
 api.add_router("/fieldwork", fieldwork_router)
 api.add_router("/stats", stats_router)
 api.add_router("/registry", registry_router)
-api.add_router("/reveal", registry_reveal_router)
+api.add_router("/reveal", reveal_api.build_router())
 api.add_router("/matters", matters_router)

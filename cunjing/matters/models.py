@@ -129,6 +129,8 @@ class Matter(TenantModel):
     where it started (the workstation, else the office, serving the area)."""
 
     scope_area_field = "area"
+    # Aides report matters and read those of their area, never a crime lead (its informant).
+    scope_hidden_from_aides = Q(kind=MatterKind.LEAD)
 
     tracking_code = models.CharField(_("tracking code"), max_length=16)
     kind = models.CharField(_("kind"), max_length=16, choices=MatterKind.choices)

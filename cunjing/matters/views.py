@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core import reveal
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone
 from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
 from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
-from cunjing.registry import services as registry_services
 
 UNPROCESSABLE = 422
 PER_PAGE = 50
@@ -115,7 +115,7 @@ def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
     return {
         "matter": matter,
         "reporter_phone": mask_phone(matter.reporter_phone) if matter.reporter_phone else "",
-        "can_reveal": bool(matter.reporter_phone) and registry_services.may_reveal(user),
+        "can_reveal": bool(matter.reporter_phone) and reveal.may_reveal(user),
         "events": selectors.timeline(matter),
         "replies": selectors.replies(matter),
         "attachments": selectors.attachments(matter),
@@ -192,13 +192,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """The reporter's phone in clear, to call them back: asks for a reason and writes the
-    ``personal_data.reveal`` audit event (``registry.services.reveal``). The page comes back
+    ``personal_data.reveal`` audit event (``core.reveal.reveal``). The page comes back
     with the number, or with the reason's error (422)."""
     user = request.user
     _require(user, V)
     matter = _get(user, pk)
     try:
-        phone = registry_services.reveal(
+        phone = reveal.reveal(
             actor=user,
             kind="matter",
             pk=matter.pk,

@@ -7,15 +7,22 @@ A user's jurisdiction is a unit. They see:
 - a beat officer or an aide, additionally, only *their own* areas: the areas of the officer's
   active beats, or the aide's area.
 
-Every selector and every ``visible_to(user)`` queryset calls :func:`restrict`; models of later
-apps declare which field leads to an area or a unit (``scope_area_field`` / ``scope_unit_field``)
-and get the same rule. Anonymous users and accounts with no unit see nothing.
+Every selector and every ``visible_to(user)`` queryset calls :func:`restrict`. Every scoped
+model, the organisation's own included, declares which field leads to an area or a unit
+(``scope_area_field`` / ``scope_unit_field``; ``""`` is the row itself) and gets the same rule.
+A model whose rows some role must not see at all, whatever the area, says which in
+``scope_hidden_from_aides`` (a ``Q``: crime leads are never shown to aides), so that every list,
+detail and service sees the same rows. Anonymous users and accounts with no unit see nothing.
+
+This module reads the organisation's models through the app registry (``apps.get_model``), so
+that ``org.models`` can import it without a loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from cunjing.core.roles import BUREAU_ROLES, Role
@@ -71,7 +78,8 @@ def forget(user) -> None:
         del user._jurisdiction_scope
 
 
-def _p(prefix: str, name: str) -> str:
+def _path(prefix: str, name: str) -> str:
+    """The lookup of ``name`` through the relation ``prefix`` (``""``: the row itself)."""
     return f"{prefix}__{name}" if prefix else name
 
 
@@ -80,58 +88,53 @@ def unit_q(user, prefix: str = "") -> Q:
     s = scope_of(user)
     if s.empty:
         return Q(pk__in=[])
-    q = Q(**{_p(prefix, "bureau_id"): s.bureau_id})
+    q = Q(**{_path(prefix, "bureau_id"): s.bureau_id})
     if not s.bureau_wide:
-        q &= Q(**{_p(prefix, "path__startswith"): s.unit_path})
+        q &= Q(**{_path(prefix, "path__startswith"): s.unit_path})
     return q
 
 
 def area_q(user, prefix: str = "") -> Q:
     """Q selecting areas (reached through ``prefix``) the user may see."""
-    from cunjing.org.models import Beat, Coverage
-
     s = scope_of(user)
     if s.empty:
         return Q(pk__in=[])
-    q = Q(**{_p(prefix, "bureau_id"): s.bureau_id})
+    q = Q(**{_path(prefix, "bureau_id"): s.bureau_id})
     if s.officer_id is not None:
-        own = Beat.objects.active().filter(bureau_id=s.bureau_id, officer_id=s.officer_id)
-        return q & Q(**{_p(prefix, "id__in"): own.values("area_id")})
+        own = (
+            apps.get_model("org", "Beat")
+            .objects.active()
+            .filter(bureau_id=s.bureau_id, officer_id=s.officer_id)
+        )
+        return q & Q(**{_path(prefix, "id__in"): own.values("area_id")})
     if s.aide_area_id is not None:
-        return q & Q(**{_p(prefix, "id"): s.aide_area_id})
+        return q & Q(**{_path(prefix, "id"): s.aide_area_id})
     if s.bureau_wide:
         return q
-    served = Coverage.objects.filter(
-        bureau_id=s.bureau_id, unit__path__startswith=s.unit_path
-    ).values("area_id")
-    return q & Q(**{_p(prefix, "id__in"): served})
+    served = (
+        apps.get_model("org", "Coverage")
+        .objects.filter(bureau_id=s.bureau_id, unit__path__startswith=s.unit_path)
+        .values("area_id")
+    )
+    return q & Q(**{_path(prefix, "id__in"): served})
 
 
 def restrict(qs: QuerySet, user) -> QuerySet:
     """Restrict any scoped queryset to what ``user`` may see."""
-    from cunjing.org.models import Aide, Area, Beat, Coverage, Officer, Unit
-
     model = qs.model
-    if model is Unit:
-        return qs.filter(unit_q(user))
-    if model is Area:
-        return qs.filter(area_q(user))
-    if model is Officer:
-        return qs.filter(unit_q(user, "unit"))
-    if model in (Beat, Aide):
-        return qs.filter(area_q(user, "area"))
-    if model is Coverage:
-        return qs.filter(unit_q(user, "unit"))
     area_field = getattr(model, "scope_area_field", None)
-    if area_field:
-        return qs.filter(area_q(user, area_field))
     unit_field = getattr(model, "scope_unit_field", None)
-    if unit_field:
-        return qs.filter(unit_q(user, unit_field))
-    raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
+    if area_field is not None:
+        qs = qs.filter(area_q(user, area_field))
+    elif unit_field is not None:
+        qs = qs.filter(unit_q(user, unit_field))
+    else:
+        raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
+    hidden = getattr(model, "scope_hidden_from_aides", None)
+    if hidden is not None and scope_of(user).aide_area_id is not None:
+        qs = qs.exclude(hidden)
+    return qs
 
 
 def can_see_area(user, area) -> bool:
-    from cunjing.org.models import Area
-
-    return Area.objects.filter(pk=area.pk).filter(area_q(user)).exists()
+    return type(area).objects.filter(pk=area.pk).filter(area_q(user)).exists()

@@ -29,6 +29,7 @@ from cunjing.core.validators import (
     validate_longitude,
     validate_phone,
 )
+from cunjing.org import jurisdiction
 
 
 class Bureau(models.Model):
@@ -74,15 +75,11 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that knows how to restrict itself to what a user may see."""
 
     def visible_to(self, user):
-        from cunjing.org import jurisdiction
-
         return jurisdiction.restrict(self, user)
 
 
 class TreeQuerySet(MP_NodeQuerySet):
     def visible_to(self, user):
-        from cunjing.org import jurisdiction
-
         return jurisdiction.restrict(self, user)
 
 
@@ -96,6 +93,8 @@ class TreeManager(MP_NodeManager):
 
 class Unit(TenantModel, MP_Node):
     """A node of the police organisation: bureau, station, central office or workstation."""
+
+    scope_unit_field = ""  # the row itself
 
     path = models.CharField(max_length=255)  # unique per bureau, see Meta
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
@@ -175,6 +174,8 @@ class Area(TenantModel, MP_Node):
     """An administrative area: the county, a township-level area, or a village / community (村社)
     where beat officers work."""
 
+    scope_area_field = ""  # the row itself
+
     path = models.CharField(max_length=255)  # unique per bureau, see Meta
     kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -238,6 +239,8 @@ class Coverage(TenantModel):
     """A unit serves an area: the station its township, the office its community, the
     workstation its village (or two)."""
 
+    scope_unit_field = "unit"
+
     unit = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="coverages", verbose_name=_("unit")
     )
@@ -266,6 +269,8 @@ class Coverage(TenantModel):
 
 class Officer(TenantModel):
     """A sworn police officer (民警), posted to a unit; a beat officer when on a beat."""
+
+    scope_unit_field = "unit"
 
     name = models.CharField(_("name"), max_length=50)
     badge_number = models.CharField(_("badge number"), max_length=16)
@@ -301,6 +306,8 @@ class BeatQuerySet(ScopedQuerySet):
 class Beat(TenantModel):
     """A beat officer's responsibility for one area (责任田), from ``start_date`` until the day
     before ``end_date``; ended beats stay as history. One active lead officer per area."""
+
+    scope_area_field = "area"
 
     officer = models.ForeignKey(
         Officer, on_delete=models.PROTECT, related_name="beats", verbose_name=_("officer")
@@ -356,6 +363,8 @@ class AideSubtype(models.TextChoices):
 class Aide(TenantModel):
     """One of the two kinds of aides (两员) working with the beat officer in an area: a patroller
     from the township or station, or a village security member (with its subtype)."""
+
+    scope_area_field = "area"
 
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=AideKind.choices)

@@ -1,4 +1,4 @@
-"""The registry API (一标三实) at ``/api/registry/...``, and ``POST /api/reveal``.
+"""The registry API (一标三实) at ``/api/registry/...``.
 
 Lists take ``q`` (name, pinyin initials, the end of an ID number, or address text: see
 ``registry.selectors``), an area and kind-specific filters, and are counted offset pages. Every
@@ -7,8 +7,8 @@ record answers 404 like a missing one. Reading needs ``view_registry`` (not the 
 creating needs ``edit_registry`` (beat officers, office and station leaders), 403 otherwise.
 
 ID numbers and phones are masked in every answer; an aide's answers carry no ID number at all.
-``POST /api/reveal`` answers one clear value to a caller allowed to reveal it, with a reason,
-and writes the audit event of the act.
+``POST /api/reveal`` (``cunjing.core.reveal_api``) answers one clear value to a caller allowed
+to reveal it, with a reason, and writes the audit event of the act.
 """
 
 from django.http import HttpRequest
@@ -33,13 +33,10 @@ from cunjing.registry.schemas import (
     ResidentFilter,
     ResidentIn,
     ResidentOut,
-    RevealIn,
-    RevealOut,
     page_of,
 )
 
 router = Router(tags=["registry"])
-reveal_router = Router(tags=["registry"])
 
 
 # --- Presenting ----------------------------------------------------------------------------------
@@ -293,25 +290,3 @@ def establishment_create(request: HttpRequest, payload: EstablishmentIn):
         actor=user, address=address, **payload.model_dump(exclude={"address"})
     )
     return Status(201, present_establishment(selectors.establishment_get(user, establishment.pk)))
-
-
-# --- Reveal --------------------------------------------------------------------------------------
-
-
-@reveal_router.post(
-    "",
-    response={200: RevealOut, **ERRORS_WRITE},
-    summary="Reveal one masked ID number or phone, with a reason (audited)",
-    operation_id="personal_data_reveal",
-)
-def reveal(request: HttpRequest, payload: RevealIn):
-    """The clear value of one field of one record: a resident's or floating resident's
-    `id_number` or `phone`, an establishment's contact `phone`, a volunteer's `phone`. Needs the
-    right to reveal (beat officers, office and station leaders, the commander) and a record in
-    the caller's jurisdiction (404 otherwise); the reason (at least 4 characters) goes into the
-    audit event written with this answer, the value never does."""
-    user = request.auth
-    value = services.reveal(
-        actor=user, kind=payload.object, pk=payload.id, field=payload.field, reason=payload.reason
-    )
-    return {"object": payload.object, "id": payload.id, "field": payload.field, "value": value}

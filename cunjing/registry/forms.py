@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, TablerForm
+from cunjing.core.reveal import REVEAL_REASON_MAX, REVEAL_REASON_MIN
 from cunjing.registry.models import DwellingKind, EstablishmentKind, HouseholdRole
 from cunjing.registry.selectors import Q_MAX
-from cunjing.registry.services import REVEAL_REASON_MAX, REVEAL_REASON_MIN
 
 SEARCH_KINDS = ("residents", "establishments", "addresses")
 

@@ -14,7 +14,7 @@ Search keys are stored, so each kind of search is an indexed equality or prefix 
   ``432165``), so "the ID number ends in 1234" is the prefix ``4321`` of an indexed column.
 
 ID numbers and phones are personal data: masked wherever they are shown, masked in the audit
-trail, revealed only through ``registry.services.reveal`` (a permission and an audit event).
+trail, revealed only through ``core.reveal.reveal`` (a permission and an audit event).
 """
 
 from __future__ import annotations

@@ -5,14 +5,13 @@ number or a phone in clear: both are masked, and for aides the ID number is left
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, PageIn, Text
 from cunjing.registry.models import DwellingKind, EstablishmentKind, HouseholdRole
 from cunjing.registry.selectors import Q_MAX
-from cunjing.registry.services import REVEAL_REASON_MAX, REVEAL_REASON_MIN
 
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -60,19 +59,6 @@ class EstablishmentIn(InputSchema):
     contact_name: Text = Field("", max_length=50)
     contact_phone: Text = Field("", max_length=20)
     is_key_unit: StrictBool = False
-
-
-class RevealIn(InputSchema):
-    object: Literal["resident", "establishment", "floating_resident", "volunteer", "matter"] = (
-        Field(description="The kind of record.")
-    )
-    id: BodyId
-    field: Literal["id_number", "phone"]
-    reason: Text = Field(
-        min_length=REVEAL_REASON_MIN,
-        max_length=REVEAL_REASON_MAX,
-        description="Why the clear value is needed; kept in the audit trail.",
-    )
 
 
 # --- Filters -------------------------------------------------------------------------------------
@@ -177,13 +163,6 @@ class EstablishmentOut(Schema):
     is_key_unit: bool
     created_at: dt.datetime
     updated_at: dt.datetime
-
-
-class RevealOut(Schema):
-    object: str
-    id: int
-    field: str
-    value: str = Field(description="The clear value; this answer was written to the audit trail.")
 
 
 def page_of(item):

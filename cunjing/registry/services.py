@@ -1,4 +1,4 @@
-"""Writes of the registry (一标三实), and the audited reveal of personal data.
+"""Writes of the registry (一标三实).
 
 Every create and update:
 
@@ -14,30 +14,26 @@ Every create and update:
 The area of a dwelling, resident or establishment is its address's, never input. ``actor=SYSTEM``
 is the system (the demo), which may do everything.
 
-``reveal`` answers one clear ID number or phone and writes the audit event of the act — who,
-which object, which field, why; never the value — in the same transaction.
+Residents' ID numbers and phones, and establishments' contact phones, are revealed through
+``cunjing.core.reveal`` (registered in ``RegistryConfig.ready``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from cunjing.core import audit
-from cunjing.core.masking import mask_id_number, mask_phone, national_phone
-from cunjing.core.roles import Capability, has_capability, is_system, require
+from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.roles import Capability, is_system, require
 from cunjing.core.validators import normalize_phone
-from cunjing.fieldwork.models import FloatingResident, Volunteer
-from cunjing.matters import selectors as matter_selectors
-from cunjing.matters.models import Matter
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 from cunjing.registry.models import (
     Dwelling,
@@ -63,9 +59,6 @@ RESIDENT_EDITABLE = frozenset({"name", "id_number", "phone", "household_role", "
 ESTABLISHMENT_EDITABLE = frozenset(
     {"name", "kind", "uscc", "contact_name", "contact_phone", "is_key_unit"}
 )
-
-REVEAL_REASON_MIN = 4
-REVEAL_REASON_MAX = 200
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -388,87 +381,3 @@ def establishment_update(*, actor, establishment: Establishment, **changes) -> E
         action="registry.establishment.update",
         prepare=_establishment_prepare,
     )
-
-
-# --- Revealing personal data ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Revealable:
-    """A kind of record holding personal data: its model, the capability needed to read it at
-    all, and the fields that may be revealed (API name → model field)."""
-
-    model: type[models.Model]
-    view: str
-    fields: Mapping[str, str]
-    # The records the user may read, when the model's ``visible_to`` is not the whole rule.
-    scope: Callable[[Any], models.QuerySet] | None = None
-
-
-REVEALABLE: dict[str, Revealable] = {
-    "resident": Revealable(
-        Resident, Capability.VIEW_REGISTRY, {"id_number": "id_number", "phone": "phone"}
-    ),
-    "establishment": Revealable(
-        Establishment, Capability.VIEW_REGISTRY, {"phone": "contact_phone"}
-    ),
-    "floating_resident": Revealable(
-        FloatingResident, Capability.VIEW_FIELDWORK, {"id_number": "id_number", "phone": "phone"}
-    ),
-    "volunteer": Revealable(Volunteer, Capability.VIEW_FIELDWORK, {"phone": "phone"}),
-    # The reporter of a matter, for the handler who calls them back (aides never see leads).
-    "matter": Revealable(
-        Matter,
-        Capability.VIEW_MATTERS,
-        {"phone": "reporter_phone"},
-        scope=matter_selectors.visible,
-    ),
-}
-REVEAL_FIELDS = ("id_number", "phone")
-
-
-def may_reveal(user) -> bool:
-    return has_capability(user, Capability.REVEAL_PERSONAL_DATA)
-
-
-@transaction.atomic
-def reveal(*, actor, kind: str, pk: int, field: str, reason: str) -> str:
-    """The clear value of ``field`` of the ``kind`` record ``pk``, for ``actor``, who says why.
-
-    Input first (422: unknown kind, a field the kind does not hold, a reason shorter than
-    ``REVEAL_REASON_MIN`` characters), then the right to read the kind at all (403), scope (404),
-    the right to reveal (403). Writes one ``personal_data.reveal`` audit event — the object, the
-    field and the reason, never the value — in the same transaction as the answer is read.
-    ID numbers come as stored, phones in their national form (``13903751009``).
-    """
-    spec = REVEALABLE.get(kind)
-    if spec is None:
-        choice = _("Select a valid choice. That choice is not one of the available choices.")
-        raise ValidationError({"object": [choice]})
-    if field not in spec.fields:
-        raise ValidationError({"field": [_("This record holds no such field.")]})
-    reason = (reason or "").strip()
-    if len(reason) < REVEAL_REASON_MIN:
-        raise ValidationError(
-            {"reason": [_("Enter at least %(n)s characters.") % {"n": REVEAL_REASON_MIN}]}
-        )
-    if len(reason) > REVEAL_REASON_MAX:
-        raise ValidationError(
-            {"reason": [_("Enter at most %(n)s characters.") % {"n": REVEAL_REASON_MAX}]}
-        )
-    if actor is None or not has_capability(actor, spec.view):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    records = spec.scope(actor) if spec.scope else spec.model.objects.visible_to(actor)
-    record = records.get(pk=pk)
-    if not may_reveal(actor):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    value = getattr(record, spec.fields[field]) or ""
-    if not value:
-        raise ValidationError({"field": [_("Nothing is recorded in this field.")]})
-    audit.record(
-        actor=actor,
-        action="personal_data.reveal",
-        instance=record,
-        after={"object": kind, "field": field, "reason": reason},
-    )
-    return value if field == "id_number" else national_phone(value)

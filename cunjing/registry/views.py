@@ -5,7 +5,7 @@ Every view: access (signed in; ``view_registry``, else 403; the object through a
 404; ``edit_registry`` for forms, else 403), then one selector or service call, then the
 response. Bad input answers 422 with the errors on the form's fields and saves nothing. ID
 numbers and phones show masked (aides: no ID number at all); the "显示" action on a resident
-reveals one value inline (htmx) after asking for a reason, through ``services.reveal``.
+reveals one value inline (htmx) after asking for a reason, through ``core.reveal.reveal``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cunjing.core import reveal
 from cunjing.core.errors import field_errors
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
@@ -315,12 +316,12 @@ def _reveal_rows(user, resident, revealed: dict | None = None, errors: dict | No
     ]
 
 
-def _resident_context(request, resident, **reveal) -> dict:
+def _resident_context(request, resident, **shown) -> dict:
     return {
         "resident": resident,
-        "rows": _reveal_rows(request.user, resident, **reveal),
+        "rows": _reveal_rows(request.user, resident, **shown),
         "can_edit": _can_edit(request.user),
-        "can_reveal": services.may_reveal(request.user),
+        "can_reveal": reveal.may_reveal(request.user),
     }
 
 
@@ -343,7 +344,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         field = form.cleaned_data["field"]
         try:
-            revealed[field] = services.reveal(
+            revealed[field] = reveal.reveal(
                 actor=request.user,
                 kind="resident",
                 pk=resident.pk,
@@ -355,7 +356,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             errors[field] = [m for messages_ in found.values() for m in messages_]
             status = UNPROCESSABLE
     else:
-        if not services.may_reveal(request.user):
+        if not reveal.may_reveal(request.user):
             raise PermissionDenied(_("You do not have permission to do this."))
         errors[field] = [m for messages_ in form.errors.values() for m in messages_]
         status = UNPROCESSABLE

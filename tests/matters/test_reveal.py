@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from cunjing.core.models import AuditEvent
+from cunjing.matters import selectors
+from cunjing.matters.models import Matter
 from tests.api import api_as
 from tests.matters import new_matter
 
@@ -74,3 +76,15 @@ def test_the_page_offers_no_reveal_to_those_without_the_right(client, county):
     page = client.get(reverse("matters:detail", args=[matter.pk]))
     assert page.status_code == 200
     assert "reveal-phone" not in page.content.decode()
+
+
+def test_aides_never_see_leads_through_any_queryset(county):
+    """The rule is part of ``visible_to`` (``Matter.scope_hidden_from_aides``): every list,
+    detail, service and the reveal see the same rows."""
+    own = new_matter(county)
+    lead = new_matter(county, kind="lead", description="有人在村后收购赃物")
+    aide = county.user("aide")
+    assert set(Matter.objects.visible_to(aide).values_list("pk", flat=True)) == {own.pk}
+    assert set(selectors.visible(aide).values_list("pk", flat=True)) == {own.pk}
+    beat = county.user("beat")
+    assert {own.pk, lead.pk} <= set(Matter.objects.visible_to(beat).values_list("pk", flat=True))
