@@ -24,13 +24,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
+from cunjing.core.writes import audited_update
 from cunjing.fieldwork.models import (
     Assistance,
     FieldRecord,
@@ -426,16 +426,9 @@ def worklog_upsert(
             actor=actor, action="fieldwork.worklog.create", instance=log, after=_snapshot(log)
         )
         return log, True
-    before = audit.snapshot(log)
-    log.text = text
-    log.client_uuid = client_uuid
-    log.recorded_by = actor
-    log.updated_at = timezone.now()
-    log.full_clean()
-    log.save()
-    old, new = audit.changed(before, audit.snapshot(log))
-    audit.record(
-        actor=actor, action="fieldwork.worklog.update", instance=log, before=old, after=new
+    changes = {"text": text, "client_uuid": client_uuid, "recorded_by": actor}
+    log = audited_update(
+        actor=actor, instance=log, action="fieldwork.worklog.update", changes=changes
     )
     return log, False
 
@@ -494,16 +487,11 @@ def report_upsert(
         raise ValidationError(
             {"period_start": [_("This report has been supervised and can no longer change.")]}
         )
-    before = audit.snapshot(report)
-    for name, value in fields.items():
-        setattr(report, name, value)
-    report.client_uuid = client_uuid
-    report.updated_at = timezone.now()
-    report.full_clean()
-    report.save()
-    old, new = audit.changed(before, audit.snapshot(report))
-    audit.record(
-        actor=actor, action="fieldwork.report.update", instance=report, before=old, after=new
+    report = audited_update(
+        actor=actor,
+        instance=report,
+        action="fieldwork.report.update",
+        changes={**fields, "client_uuid": client_uuid},
     )
     return report, False
 

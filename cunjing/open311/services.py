@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, Capability, acting_user, is_system, require
+from cunjing.core.writes import audited_update
 from cunjing.matters.models import MatterCategory, Source
 from cunjing.matters.services import matter_submit
 from cunjing.open311.models import Open311Client, Open311Request
@@ -76,15 +77,13 @@ def client_revoke(*, actor, client: Open311Client) -> Open311Client:
         raise Open311Client.DoesNotExist
     if not client.active:
         return client
-    before = _snapshot(client)
-    client.active = False
-    client.revoked_at = timezone.now()
-    client.save(update_fields=["active", "revoked_at"])
-    old, new = audit.changed(before, _snapshot(client))
-    audit.record(
-        actor=actor, action="open311.client.revoke", instance=client, before=old, after=new
+    return audited_update(
+        actor=actor,
+        instance=client,
+        action="open311.client.revoke",
+        changes={"active": False, "revoked_at": timezone.now()},
+        snapshot=_snapshot,
     )
-    return client
 
 
 def client_for_key(*, bureau_id: int, key: str) -> Open311Client | None:

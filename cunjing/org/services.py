@@ -19,6 +19,7 @@ from pypinyin import Style, lazy_pinyin
 from cunjing.core import audit
 from cunjing.core.roles import Capability, is_system, require
 from cunjing.core.validators import normalize_phone
+from cunjing.core.writes import audited_update, check_editable, lock_visible
 from cunjing.org import geo
 from cunjing.org.models import (
     AREA_PARENT_KINDS,
@@ -42,6 +43,11 @@ _TREE_FIELDS = ["path", "depth", "numchild"]
 def _require_area_in_scope(actor, area: Area) -> None:
     if not is_system(actor) and not Area.objects.filter(pk=area.pk).visible_to(actor).exists():
         raise PermissionDenied(_("This area is outside your jurisdiction."))
+
+
+def _lock_area(actor, area: Area) -> Area:
+    denied = PermissionDenied(_("This area is outside your jurisdiction."))
+    return lock_visible(actor, Area, area.pk, denied=denied)
 
 
 def pinyin_of(name: str) -> tuple[str, str]:
@@ -145,30 +151,25 @@ UNIT_EDITABLE = ("name", "code", "address", "phone", "latitude", "longitude")
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
     require(actor, Capability.MANAGE_ORG)
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    if not is_system(actor) and not Unit.objects.filter(pk=unit.pk).visible_to(actor).exists():
-        raise PermissionDenied(_("This unit is outside your jurisdiction."))
-    unknown = set(changes) - set(UNIT_EDITABLE)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    before = audit.snapshot(unit)
+    unit = lock_visible(
+        actor, Unit, unit.pk, denied=PermissionDenied(_("This unit is outside your jurisdiction."))
+    )
+    check_editable(changes, UNIT_EDITABLE)
     if "phone" in changes:
         changes["phone"] = _phone(changes["phone"] or "", "phone")
-    for name, value in changes.items():
-        setattr(unit, name, value)
-    if (
-        changes.get("code")
-        and Unit.objects.filter(bureau_id=unit.bureau_id, code=unit.code)
-        .exclude(pk=unit.pk)
-        .exists()
-    ):
-        raise ValidationError({"code": [_("A unit with this code already exists.")]})
-    unit.full_clean()
-    unit.save(update_fields=list(changes) or None)
-    old, new = audit.changed(before, audit.snapshot(unit))
-    if new:
-        audit.record(actor=actor, action="unit.update", instance=unit, before=old, after=new)
-    return unit
+
+    def code_unique(unit: Unit) -> None:
+        if (
+            changes.get("code")
+            and Unit.objects.filter(bureau_id=unit.bureau_id, code=unit.code)
+            .exclude(pk=unit.pk)
+            .exists()
+        ):
+            raise ValidationError({"code": [_("A unit with this code already exists.")]})
+
+    return audited_update(
+        actor=actor, instance=unit, action="unit.update", changes=changes, prepare=code_unique
+    )
 
 
 # --- Areas ---------------------------------------------------------------------------------
@@ -250,26 +251,22 @@ AREA_EDITABLE = ("name", "division_code", "latitude", "longitude")
 def area_update(*, actor, area: Area, **changes: Any) -> Area:
     """Change an area's name, division code or position; pinyin follows the name."""
     require(actor, Capability.MANAGE_ORG)
-    area = Area.objects.select_for_update().get(pk=area.pk)
-    _require_area_in_scope(actor, area)
-    unknown = set(changes) - set(AREA_EDITABLE)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    before = audit.snapshot(area)
-    for name, value in changes.items():
-        setattr(area, name, value)
-    if "name" in changes:
-        area.pinyin, area.pinyin_initials = pinyin_of(area.name)
-    if "division_code" in changes and _area_code_taken(area.bureau_id, area.division_code, area.pk):
-        raise ValidationError(
-            {"division_code": [_("An area with this division code already exists.")]}
-        )
-    area.full_clean()
-    area.save()
-    old, new = audit.changed(before, audit.snapshot(area))
-    if new:
-        audit.record(actor=actor, action="area.update", instance=area, before=old, after=new)
-    return area
+    area = _lock_area(actor, area)
+    check_editable(changes, AREA_EDITABLE)
+
+    def derive(area: Area) -> None:
+        if "name" in changes:
+            area.pinyin, area.pinyin_initials = pinyin_of(area.name)
+        if "division_code" in changes and _area_code_taken(
+            area.bureau_id, area.division_code, area.pk
+        ):
+            raise ValidationError(
+                {"division_code": [_("An area with this division code already exists.")]}
+            )
+
+    return audited_update(
+        actor=actor, instance=area, action="area.update", changes=changes, prepare=derive
+    )
 
 
 def _set_boundary(area: Area, boundary: dict | str | None) -> None:
@@ -286,15 +283,17 @@ def _set_boundary(area: Area, boundary: dict | str | None) -> None:
 def area_set_boundary(*, actor, area: Area, boundary: dict | str | None) -> Area:
     """Set (or clear, with ``None``) an area's boundary; the bounding box follows it."""
     require(actor, Capability.MANAGE_ORG)
-    area = Area.objects.select_for_update().get(pk=area.pk)
-    _require_area_in_scope(actor, area)
-    before = audit.snapshot(area, ["boundary"])
-    _set_boundary(area, boundary)
-    area.save(update_fields=["boundary", *BBOX_FIELDS])
-    after = audit.snapshot(area, ["boundary"])
-    if before != after:
-        audit.record(actor=actor, action="area.boundary", instance=area, before=before, after=after)
-    return area
+    area = _lock_area(actor, area)
+    # The boundary is checked by ``geo.clean_boundary``; the trail shows the boundary alone.
+    return audited_update(
+        actor=actor,
+        instance=area,
+        action="area.boundary",
+        changes={},
+        prepare=lambda area: _set_boundary(area, boundary),
+        snapshot=lambda area: audit.snapshot(area, ["boundary"]),
+        clean=False,
+    )
 
 
 BBOX_FIELDS = ("bbox_min_lat", "bbox_max_lat", "bbox_min_lon", "bbox_max_lon")
@@ -358,26 +357,12 @@ OFFICER_EDITABLE = ("name", "title", "phone", "is_active")
 @transaction.atomic
 def officer_update(*, actor, officer: Officer, **changes: Any) -> Officer:
     require(actor, Capability.MANAGE_ORG)
-    officer = Officer.objects.select_for_update().get(pk=officer.pk)
-    if (
-        not is_system(actor)
-        and not Officer.objects.filter(pk=officer.pk).visible_to(actor).exists()
-    ):
-        raise PermissionDenied(_("This officer is outside your jurisdiction."))
-    unknown = set(changes) - set(OFFICER_EDITABLE)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    before = audit.snapshot(officer)
+    denied = PermissionDenied(_("This officer is outside your jurisdiction."))
+    officer = lock_visible(actor, Officer, officer.pk, denied=denied)
+    check_editable(changes, OFFICER_EDITABLE)
     if "phone" in changes:
         changes["phone"] = _phone(changes["phone"] or "", "phone")
-    for name, value in changes.items():
-        setattr(officer, name, value)
-    officer.full_clean()
-    officer.save()
-    old, new = audit.changed(before, audit.snapshot(officer))
-    if new:
-        audit.record(actor=actor, action="officer.update", instance=officer, before=old, after=new)
-    return officer
+    return audited_update(actor=actor, instance=officer, action="officer.update", changes=changes)
 
 
 @transaction.atomic
@@ -454,8 +439,8 @@ def _beat_close(*, actor, beat: Beat, end_date: dt.date) -> Beat:
 def beat_end(*, actor, beat: Beat, end_date: dt.date | None = None) -> Beat:
     """End a beat (the officer leaves the area on ``end_date``); it stays as history."""
     require(actor, Capability.MANAGE_BEATS)
-    beat = Beat.objects.select_for_update().select_related("area").get(pk=beat.pk)
-    _require_area_in_scope(actor, beat.area)
+    denied = PermissionDenied(_("This area is outside your jurisdiction."))
+    beat = lock_visible(actor, Beat, beat.pk, denied=denied, related=["area"])
     if beat.end_date is not None:
         raise ValidationError({"end_date": [_("This beat has already ended.")]})
     return _beat_close(actor=actor, beat=beat, end_date=end_date or timezone.localdate())

@@ -26,7 +26,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -34,6 +33,7 @@ from cunjing.core import audit
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Capability, is_system, require
 from cunjing.core.validators import normalize_phone
+from cunjing.core.writes import audited_update, check_editable, lock_visible
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 from cunjing.registry.models import (
     Dwelling,
@@ -107,14 +107,9 @@ def _check_write(actor, area: Area) -> Area:
     return area
 
 
-def _visible(actor, model: type[models.Model], pk: int, *, lock: bool = False):
-    """The row if ``actor`` may see it (``DoesNotExist`` otherwise), optionally locked."""
+def _visible(actor, model: type[models.Model], pk: int):
+    """The row if ``actor`` may see it (``DoesNotExist`` otherwise)."""
     qs = model.objects.all() if is_system(actor) else model.objects.visible_to(actor)
-    if lock:
-        # FOR UPDATE on the plain row; the scope check above it decides visibility.
-        if not qs.filter(pk=pk).exists():
-            raise model.DoesNotExist
-        return model.objects.select_for_update().get(pk=pk)
     return qs.get(pk=pk)
 
 
@@ -135,26 +130,18 @@ def _update(
     action: str,
     prepare: Callable[[models.Model], None] | None = None,
 ):
-    unknown = set(changes) - editable
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
-    instance = _visible(actor, model, instance.pk, lock=True)
+    """Scope (404), then role (403), then the fields (422); see ``core.writes``."""
+    instance = lock_visible(actor, model, instance.pk)
     require(actor, Capability.EDIT_REGISTRY)
-    before = _snapshot(instance)
-    for name, value in changes.items():
-        setattr(instance, name, _text(value))
-    if prepare is not None:
-        prepare(instance)
-    instance.updated_at = timezone.now()
-    instance.full_clean()
-    old, new = audit.changed(before, _snapshot(instance))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if not new:
-        return instance
-    instance.save()
-    audit.record(actor=actor, action=action, instance=instance, before=old, after=new)
-    return instance
+    check_editable(changes, editable)
+    return audited_update(
+        actor=actor,
+        instance=instance,
+        action=action,
+        changes={name: _text(value) for name, value in changes.items()},
+        prepare=prepare,
+        snapshot=_snapshot,
+    )
 
 
 # --- Standard addresses -----------------------------------------------------------------------
