@@ -28,6 +28,7 @@ from cunjing.fieldwork.models import (
     Volunteer,
 )
 from cunjing.org.models import BEAT_AREA_KINDS, Area
+from cunjing.registry import selectors as registry_selectors
 
 
 class RecordForm(TablerModelForm):
@@ -80,13 +81,7 @@ DWELLING_CHOICES_MAX = 300
 class VisitForm(_VisitForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        from cunjing.registry.models import Dwelling
-
-        dwellings = (
-            Dwelling.objects.visible_to(user)
-            .select_related("address")
-            .order_by("address__full_text", "id")
-        )
+        dwellings = registry_selectors.dwelling_list(user)
         field = self.fields["dwelling"]
         if dwellings[: DWELLING_CHOICES_MAX + 1].count() > DWELLING_CHOICES_MAX:
             del self.fields["dwelling"]

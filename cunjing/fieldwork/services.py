@@ -47,6 +47,7 @@ from cunjing.fieldwork.models import (
 )
 from cunjing.org import selectors as org_selectors
 from cunjing.org.models import BEAT_AREA_KINDS, Area
+from cunjing.registry import selectors as registry_selectors
 from cunjing.stats.services import FigureSource, figures_add, register_source
 
 # Who may write field records; aides only the kinds in AIDE_KINDS.
@@ -179,9 +180,7 @@ def visit_create(
     ``dwelling`` (optional) is the registry's dwelling visited: it must be in ``area`` and
     visible to the actor (``Dwelling.DoesNotExist`` otherwise: a 404)."""
     if dwelling is not None:
-        from cunjing.registry.models import Dwelling
-
-        dwelling = Dwelling.objects.visible_to(actor).get(pk=getattr(dwelling, "pk", dwelling))
+        dwelling = registry_selectors.dwelling_get(actor, getattr(dwelling, "pk", dwelling))
         if dwelling.area_id != area.pk:
             raise ValidationError({"dwelling": [_("The dwelling is not in this area.")]})
     return _create(
