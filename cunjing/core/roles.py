@@ -53,8 +53,6 @@ class Capability(models.TextChoices):
     MANAGE_SLA = "manage_sla", _("Edit the deadlines of matters")
 
 
-C = Capability
-
 # Role → capabilities: the whole table, in one place. The reasons, row by row:
 # - The registry (一标三实), field records, work logs and reports name residents: read by those
 #   who do or check the work (beat officers, aides without ID numbers, leaders, the commander,
@@ -70,63 +68,83 @@ C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BEAT_OFFICER: frozenset(
         {
-            C.VIEW_ORG,
-            C.VIEW_REGISTRY,
-            C.EDIT_REGISTRY,
-            C.REVEAL_PERSONAL_DATA,
-            C.VIEW_FIELDWORK,
-            C.VIEW_MATTERS,
-            C.REPORT_MATTERS,
-            C.HANDLE_MATTERS,
+            Capability.VIEW_ORG,
+            Capability.VIEW_REGISTRY,
+            Capability.EDIT_REGISTRY,
+            Capability.REVEAL_PERSONAL_DATA,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+            Capability.REPORT_MATTERS,
+            Capability.HANDLE_MATTERS,
         }
     ),
     Role.AIDE: frozenset(
-        {C.VIEW_ORG, C.VIEW_REGISTRY, C.VIEW_FIELDWORK, C.VIEW_MATTERS, C.REPORT_MATTERS}
+        {
+            Capability.VIEW_ORG,
+            Capability.VIEW_REGISTRY,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+            Capability.REPORT_MATTERS,
+        }
     ),
     Role.OFFICE_LEADER: frozenset(
         {
-            C.VIEW_ORG,
-            C.VIEW_REGISTRY,
-            C.EDIT_REGISTRY,
-            C.REVEAL_PERSONAL_DATA,
-            C.VIEW_FIELDWORK,
-            C.VIEW_MATTERS,
-            C.REPORT_MATTERS,
-            C.HANDLE_MATTERS,
+            Capability.VIEW_ORG,
+            Capability.VIEW_REGISTRY,
+            Capability.EDIT_REGISTRY,
+            Capability.REVEAL_PERSONAL_DATA,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+            Capability.REPORT_MATTERS,
+            Capability.HANDLE_MATTERS,
         }
     ),
     Role.STATION_LEADER: frozenset(
         {
-            C.VIEW_ORG,
-            C.MANAGE_BEATS,
-            C.VIEW_REGISTRY,
-            C.EDIT_REGISTRY,
-            C.REVEAL_PERSONAL_DATA,
-            C.VIEW_FIELDWORK,
-            C.VIEW_MATTERS,
-            C.REPORT_MATTERS,
-            C.HANDLE_MATTERS,
+            Capability.VIEW_ORG,
+            Capability.MANAGE_BEATS,
+            Capability.VIEW_REGISTRY,
+            Capability.EDIT_REGISTRY,
+            Capability.REVEAL_PERSONAL_DATA,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+            Capability.REPORT_MATTERS,
+            Capability.HANDLE_MATTERS,
         }
     ),
     Role.COMMANDER: frozenset(
         {
-            C.VIEW_ORG,
-            C.MANAGE_BEATS,
-            C.VIEW_REGISTRY,
-            C.REVEAL_PERSONAL_DATA,
-            C.VIEW_FIELDWORK,
-            C.VIEW_MATTERS,
-            C.REPORT_MATTERS,
-            C.HANDLE_MATTERS,
-            C.MANAGE_SLA,
+            Capability.VIEW_ORG,
+            Capability.MANAGE_BEATS,
+            Capability.VIEW_REGISTRY,
+            Capability.REVEAL_PERSONAL_DATA,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+            Capability.REPORT_MATTERS,
+            Capability.HANDLE_MATTERS,
+            Capability.MANAGE_SLA,
         }
     ),
-    Role.INSPECTOR: frozenset({C.VIEW_ORG, C.VIEW_REGISTRY, C.VIEW_FIELDWORK, C.VIEW_MATTERS}),
-    Role.SYSADMIN: frozenset(
-        {C.VIEW_ORG, C.MANAGE_ORG, C.MANAGE_BEATS, C.IMPORT_ORG, C.MANAGE_OPEN311, C.MANAGE_SLA}
+    Role.INSPECTOR: frozenset(
+        {
+            Capability.VIEW_ORG,
+            Capability.VIEW_REGISTRY,
+            Capability.VIEW_FIELDWORK,
+            Capability.VIEW_MATTERS,
+        }
     ),
-    Role.SECADMIN: frozenset({C.VIEW_ORG, C.MANAGE_USERS}),
-    Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
+    Role.SYSADMIN: frozenset(
+        {
+            Capability.VIEW_ORG,
+            Capability.MANAGE_ORG,
+            Capability.MANAGE_BEATS,
+            Capability.IMPORT_ORG,
+            Capability.MANAGE_OPEN311,
+            Capability.MANAGE_SLA,
+        }
+    ),
+    Role.SECADMIN: frozenset({Capability.VIEW_ORG, Capability.MANAGE_USERS}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
 }
 
 

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from cunjing.core import audit
 from cunjing.core.roles import is_system
 
-M = TypeVar("M", bound=models.Model)
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 def lock_visible(
-    actor, model: type[M], pk: Any, *, denied: Exception | None = None, related: Iterable = ()
-) -> M:
+    actor, model: type[ModelT], pk: Any, *, denied: Exception | None = None, related: Iterable = ()
+) -> ModelT:
     """The row ``pk`` of ``model``, locked ``FOR UPDATE`` and read again (never the caller's
     possibly stale instance), if ``actor`` may see it: otherwise ``model.DoesNotExist`` (a 404,
     the same answer as a missing row) or ``denied`` when given. The ``SYSTEM`` actor sees every
@@ -48,13 +48,13 @@ def check_editable(changes: Mapping[str, Any], editable: Iterable[str]) -> None:
 def audited_update(
     *,
     actor,
-    instance: M,
+    instance: ModelT,
     action: str,
     changes: Mapping[str, Any],
-    prepare: Callable[[M], None] | None = None,
+    prepare: Callable[[ModelT], None] | None = None,
     snapshot: Callable[[models.Model], dict] = audit.snapshot,
     clean: bool = True,
-) -> M:
+) -> ModelT:
     """Set ``changes`` on ``instance`` (already locked through :func:`lock_visible`), run
     ``prepare`` (derived fields, cross-row checks raising ``ValidationError``), validate
     (``full_clean``), and — only when the snapshot differs — stamp ``updated_at`` (when the
