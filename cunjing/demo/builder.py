@@ -29,9 +29,9 @@ from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
+from cunjing.demo import wugang as w
 from cunjing.org import geo
 from cunjing.org import services as org
-from cunjing.org.demo import wugang as w
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
     Aide,

@@ -50,9 +50,9 @@ audit event and upsert the counters per record, far too slow for ~200,000 rows. 
   ``recorded_by``. Those accounts have an unusable password (a security administrator sets one
   before anyone can sign in).
 
-Records get ``unit`` = the unit serving the area (as ``services.serving_unit`` chooses it for
-the officer), ``officer`` = the beat officer, ``recorded_by`` = the officer's account and a
-``client_uuid`` drawn from the seeded generator.
+Records get ``unit`` = the unit serving the area (as ``fieldwork.services.serving_unit``
+chooses it for the officer), ``officer`` = the beat officer, ``recorded_by`` = the officer's
+account and a ``client_uuid`` drawn from the seeded generator.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ from stdnum.cn import ric
 from cunjing.accounts.models import User
 from cunjing.core import audit
 from cunjing.core.roles import Role
+from cunjing.demo import wugang
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -91,7 +92,6 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
-from cunjing.org.demo import wugang
 from cunjing.org.models import AreaKind, Beat, Bureau, Coverage, Officer, Unit, UnitKind
 from cunjing.stats.models import DailyCount
 from cunjing.stats.services import RebuildResult, rebuild
@@ -468,7 +468,7 @@ class SimOfficer:
 
 def _serving_units(bureau: Bureau) -> dict[int, list[tuple[int, str]]]:
     """Area id → [(unit id, unit path)] of the workstations and offices serving it, in the
-    order ``services.serving_unit`` tries them."""
+    order ``fieldwork.services.serving_unit`` tries them."""
     served: dict[int, list[tuple[int, str]]] = {}
     for area_id, unit_id, path in (
         Coverage.objects.filter(

@@ -1,4 +1,4 @@
-"""The field-work simulation (``fieldwork.demo.simulate``) on the small test county: fast
+"""The field-work simulation (``demo.fieldwork.simulate``) on the small test county: fast
 checks of what the slow full-demo test cannot afford to repeat — determinism, valid rows, the
 counters, the recent days of an officer who signs in, the audit trail, the refusals."""
 
@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
 from cunjing.core.validators import validate_id_number, validate_phone
-from cunjing.fieldwork import demo
+from cunjing.demo import fieldwork as demo
 from cunjing.fieldwork.models import FloatingResident, HouseholdVisit, WorkLog
 from cunjing.stats import selectors as stats
 from tests.fieldwork.test_recount import recount

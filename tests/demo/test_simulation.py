@@ -2,7 +2,7 @@
 database: the demo bureau's results table for 2014-09-01..2015-01-20 is the source's within 5 %,
 its counters equal a recount of the raw records over the whole history, and the demo beat
 officer has work in the last days. Slow (the full demo); determinism and the details are checked
-on the small county in ``test_demo_small.py``."""
+on the small county in ``test_simulation_small.py``."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
-from cunjing.fieldwork import demo
+from cunjing.demo import builder
+from cunjing.demo import fieldwork as demo
 from cunjing.fieldwork.models import HouseholdVisit, Volunteer, WorkLog
-from cunjing.org.demo import builder
 from cunjing.org.models import Bureau, Unit, UnitKind
 from cunjing.stats import selectors as stats
 from cunjing.stats.models import DailyCount
