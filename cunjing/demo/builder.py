@@ -30,7 +30,7 @@ from cunjing.accounts.models import User
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
 from cunjing.demo import wugang as w
-from cunjing.org import geo
+from cunjing.demo.geo import voronoi_boundaries
 from cunjing.org import services as org
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
@@ -464,7 +464,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
 
         # No real village boundaries ship with the demo: each village's and community's
         # Voronoi cell around its centre stands in, so a point always finds one area.
-        boundaries = geo.voronoi_boundaries(
+        boundaries = voronoi_boundaries(
             {a.code: (a.latitude, a.longitude) for a in plan.areas if a.kind in BEAT_AREA_KINDS}
         )
         for a in plan.areas:
