@@ -128,7 +128,7 @@ class Beat:
 
 
 def _password() -> str:
-    from cunjing.org.demo.builder import generate_password
+    from cunjing.demo.builder import generate_password
 
     return generate_password()
 
@@ -138,7 +138,7 @@ def build_county(kind: str):
     (``"small"``: two stations, two offices, six workstations, one village each). Returns the
     bureau; every officer gets a beat over a village or community."""
     if kind == "demo":
-        from cunjing.org.demo import builder
+        from cunjing.demo import builder
 
         return builder.build(builder.make_plan(), password=_password()).bureau
     if kind != "small":

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
+    "cunjing.demo",
     "cunjing.workspace",
     "cunjing.portal",
 ]

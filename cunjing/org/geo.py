@@ -25,7 +25,7 @@ from typing import Any
 import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from shapely.geometry import MultiPoint, Point, mapping, shape
+from shapely.geometry import Point, mapping, shape
 
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 
@@ -181,30 +181,3 @@ def areas_named_in(*, bureau_id: int, text: str) -> AddressMatch:
     if len(narrowed) == 1:
         return AddressMatch(narrowed[0])
     return AddressMatch(None, tuple(narrowed or named))
-
-
-# --- Boundaries for a set of centres (demo, test county) ---------------------------------------
-
-
-def voronoi_boundaries(
-    centres: dict[Any, tuple[float, float]], *, margin_deg: float = 0.02
-) -> dict[Any, dict]:
-    """Non-overlapping boundaries for points ``{key: (latitude, longitude)}``: each point's
-    Voronoi cell, clipped to the points' convex hull grown by ``margin_deg``. A stand-in where
-    real boundaries are not known (the demo county)."""
-    keys = list(centres)
-    if not keys:
-        return {}
-    points = [Point(centres[k][1], centres[k][0]) for k in keys]
-    hull = MultiPoint(points).convex_hull.buffer(margin_deg)
-    if len(points) == 1:
-        return {keys[0]: mapping_of(shapely.set_precision(hull, 1e-6))}
-    cells = shapely.voronoi_polygons(MultiPoint(points), extend_to=hull)
-    result: dict[Any, dict] = {}
-    for cell in cells.geoms:
-        clipped = shapely.set_precision(cell.intersection(hull), 1e-6)
-        for key, point in zip(keys, points, strict=True):
-            if key not in result and cell.covers(point):
-                result[key] = mapping_of(clipped)
-                break
-    return result

@@ -179,18 +179,3 @@ def test_a_longer_name_wins_over_the_name_inside_it(county):
         division_code="410499200203",
     )
     assert named(county, "大刘沟村东头").area == longer
-
-
-def test_voronoi_boundaries_hold_their_centres_and_do_not_overlap():
-    from shapely.geometry import Point, shape
-
-    centres = {"a": (33.0, 113.0), "b": (33.0, 113.1), "c": (33.1, 113.05), "d": (32.95, 113.2)}
-    cells = geo.voronoi_boundaries(centres)
-    shapes = {k: shape(v) for k, v in cells.items()}
-    for key, (lat, lon) in centres.items():
-        assert shapes[key].covers(Point(lon, lat))
-        assert geo.clean_boundary(cells[key])[0] is not None
-    keys = list(shapes)
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            assert shapes[a].intersection(shapes[b]).area < 1e-9

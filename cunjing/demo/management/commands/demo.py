@@ -8,7 +8,7 @@ manage.py demo --logins        print the demo accounts and their password, and e
 manage.py demo --no-simulate   build the county (and its matter categories) only, without its
                                registry and simulated field work
 
-After the county, ``cunjing.fieldwork.demo.simulate`` writes its field work from 2014-09-01 to
+After the county, ``cunjing.demo.fieldwork.simulate`` writes its field work from 2014-09-01 to
 today (the source's results table for 2014-09-01 to 2015-01-20, then a thin stream and a
 mature last year), with a progress line per month (per year in the thin years).
 """
@@ -30,11 +30,11 @@ from django.utils.translation import ngettext
 from cunjing.core import context
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import SYSTEM, Role
-from cunjing.fieldwork import demo as field_demo
+from cunjing.demo import builder, wugang
+from cunjing.demo import fieldwork as field_demo
+from cunjing.demo import registry as registry_demo
 from cunjing.matters import services as matter_services
-from cunjing.org.demo import builder, wugang
 from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
-from cunjing.registry import demo as registry_demo
 from cunjing.stats.models import Figure
 
 

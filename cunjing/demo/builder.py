@@ -29,9 +29,9 @@ from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
 from cunjing.core.roles import SYSTEM, Role
 from cunjing.core.validators import normalize_phone
-from cunjing.org import geo
+from cunjing.demo import wugang as w
+from cunjing.demo.geo import voronoi_boundaries
 from cunjing.org import services as org
-from cunjing.org.demo import wugang as w
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
     Aide,
@@ -464,7 +464,7 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
 
         # No real village boundaries ship with the demo: each village's and community's
         # Voronoi cell around its centre stands in, so a point always finds one area.
-        boundaries = geo.voronoi_boundaries(
+        boundaries = voronoi_boundaries(
             {a.code: (a.latitude, a.longitude) for a in plan.areas if a.kind in BEAT_AREA_KINDS}
         )
         for a in plan.areas:

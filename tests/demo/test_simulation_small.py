@@ -1,4 +1,4 @@
-"""The field-work simulation (``fieldwork.demo.simulate``) on the small test county: fast
+"""The field-work simulation (``demo.fieldwork.simulate``) on the small test county: fast
 checks of what the slow full-demo test cannot afford to repeat — determinism, valid rows, the
 counters, the recent days of an officer who signs in, the audit trail, the refusals."""
 
@@ -17,7 +17,8 @@ from stdnum.cn import ric
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
 from cunjing.core.validators import validate_id_number, validate_phone
-from cunjing.fieldwork import demo
+from cunjing.demo import calibration, texture, wugang
+from cunjing.demo import fieldwork as demo
 from cunjing.fieldwork.models import FloatingResident, HouseholdVisit, WorkLog
 from cunjing.stats import selectors as stats
 from tests.fieldwork.test_recount import recount
@@ -76,11 +77,11 @@ def test_every_simulated_row_passes_full_clean(county):
 
 
 def test_origins_and_phone_prefixes_are_valid():
-    for code, origin in demo.ORIGINS:
+    for code, origin in texture.ORIGINS:
         body = f"{code}19850615123"
         validate_id_number(body + ric.calc_check_digit(body + "0"))
         assert not origin.startswith("河南省平顶山市")
-    for prefix in demo._MOBILE_PREFIXES:
+    for prefix in wugang.MOBILE_PREFIXES:
         validate_phone(f"+86{prefix}12345678")
 
 
@@ -109,7 +110,7 @@ def test_an_officer_who_signs_in_has_records_on_each_of_the_last_days(county):
     today = timezone.localdate()
     demo.simulate(county.bureau, start=today - dt.timedelta(days=20), end=today, seed=11)
     own = county.officers["own"]
-    last_week = [today - dt.timedelta(days=i) for i in range(demo.SPOTLIGHT_DAYS)]
+    last_week = [today - dt.timedelta(days=i) for i in range(calibration.SPOTLIGHT_DAYS)]
     visits = HouseholdVisit.objects.filter(officer=own, occurred_on__in=last_week)
     assert {v.occurred_on for v in visits} == set(last_week)
     assert visits.filter(follow_up_needed=True).exists()
@@ -139,7 +140,7 @@ def test_one_audit_event_per_stage_not_per_record(county):
     assert (
         launch.after["rows"]["visit"]
         == HouseholdVisit.objects.filter(
-            bureau=county.bureau, occurred_on__lte=demo.SOURCE_TO
+            bureau=county.bureau, occurred_on__lte=calibration.SOURCE_TO
         ).count()
     )
 
@@ -157,11 +158,12 @@ def test_refuses_a_range_that_already_has_records_or_the_future(county):
 
 
 def test_the_day_texture():
-    assert demo.is_holiday(dt.date(2014, 10, 3))
-    assert demo.is_holiday(dt.date(2025, 1, 30))  # 春节 2025
-    assert not demo.is_working_day(dt.date(2014, 9, 6))  # a Saturday
-    assert demo.day_weight(dt.date(2014, 9, 1)) < demo.day_weight(dt.date(2014, 9, 29))
-    assert demo.day_weight(dt.date(2014, 10, 2)) < demo.day_weight(dt.date(2014, 10, 9))
+    assert calibration.is_holiday(dt.date(2014, 10, 3))
+    assert calibration.is_holiday(dt.date(2025, 1, 30))  # 春节 2025
+    assert not calibration.is_working_day(dt.date(2014, 9, 6))  # a Saturday
+    weight = calibration.day_weight
+    assert weight(dt.date(2014, 9, 1)) < weight(dt.date(2014, 9, 29))
+    assert weight(dt.date(2014, 10, 2)) < weight(dt.date(2014, 10, 9))
     chunks = demo.plan_chunks(dt.date(2014, 9, 1), dt.date(2026, 11, 29))
     assert [c.label for c in chunks[:6]] == [
         "2014-09",

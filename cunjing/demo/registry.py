@@ -3,7 +3,7 @@ establishments in every village and community, decided by a seed.
 
 ``populate(bureau, seed=2014)`` writes, per village (per community ×1.5), about 20 dwellings at
 their own standard addresses with 2–5 residents each (none when vacant), and 2–4
-establishments. Every name is invented (the pools of ``org.demo.wugang``); ID numbers carry the
+establishments. Every name is invented (the pools of ``demo.wugang``); ID numbers carry the
 county's region code (410481 for the demo county) with real birth dates, a sequence digit
 matching the sex and a valid GB 11643 check digit, unique in the bureau; some children have no
 ID number yet. Unified social credit codes have valid check characters.
@@ -31,7 +31,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from cunjing.core import audit
 from cunjing.core.roles import SYSTEM
-from cunjing.org.demo import wugang as w
+from cunjing.demo import wugang as w
 from cunjing.org.models import Area, AreaKind, Bureau
 from cunjing.registry.models import (
     Dwelling,

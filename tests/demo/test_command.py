@@ -18,8 +18,8 @@ from django.test import RequestFactory, override_settings
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import SYSTEM, Role
+from cunjing.demo import builder, wugang
 from cunjing.org import services as org
-from cunjing.org.demo import builder, wugang
 from cunjing.org.models import (
     Aide,
     Area,

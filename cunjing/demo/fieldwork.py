@@ -1,5 +1,7 @@
 """The demo county's field work, simulated: what 217 beat officers recorded from the mechanism's
-start (2014-09-01) to today, calibrated on the source's results table.
+start (2014-09-01) to today, calibrated on the source's results table. The figures and rates
+it is calibrated on, and the calendar, are in ``calibration``; the texts of the records and the
+source's episodes they retell in ``texture``.
 
 ``simulate(bureau, start=…, end=…, seed=…)`` writes, for every beat officer of ``bureau`` and
 every day, the household visits, floating residents, good deeds, hardship households helped,
@@ -50,9 +52,9 @@ audit event and upsert the counters per record, far too slow for ~200,000 rows. 
   ``recorded_by``. Those accounts have an unusable password (a security administrator sets one
   before anyone can sign in).
 
-Records get ``unit`` = the unit serving the area (as ``services.serving_unit`` chooses it for
-the officer), ``officer`` = the beat officer, ``recorded_by`` = the officer's account and a
-``client_uuid`` drawn from the seeded generator.
+Records get ``unit`` = the unit serving the area (as ``org.selectors.serving_unit``
+chooses it for the officer), ``officer`` = the beat officer, ``recorded_by`` = the officer's
+account and a ``client_uuid`` drawn from the seeded generator.
 """
 
 from __future__ import annotations
@@ -76,6 +78,26 @@ from stdnum.cn import ric
 from cunjing.accounts.models import User
 from cunjing.core import audit
 from cunjing.core.roles import SYSTEM, Role
+from cunjing.demo import texture, wugang
+from cunjing.demo.calibration import (
+    BETWEEN_FACTOR,
+    FOLLOW_UP_SHARE,
+    KINDS,
+    LATER_CARD_SHARE,
+    LAUNCH_RECORDS,
+    RECENT_DAYS,
+    RECENT_FACTOR,
+    SOURCE_FIGURES,
+    SOURCE_FROM,
+    SOURCE_OFFICERS,
+    SOURCE_TO,
+    SPOTLIGHT_DAYS,
+    SPOTLIGHT_FOLLOW_UP_SHARE,
+    SURPLUS,
+    SURPLUS_KINDS,
+    day_weight,
+    is_working_day,
+)
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -85,357 +107,18 @@ from cunjing.fieldwork.models import (
     PreventionActivity,
     PreventionKind,
     Service,
-    ServiceKind,
     VenueKind,
     VisitPurpose,
     Volunteer,
     WorkLog,
 )
-from cunjing.org.demo import wugang
-from cunjing.org.models import AreaKind, Beat, Bureau, Coverage, Officer, Unit, UnitKind
+from cunjing.org import selectors as org_selectors
+from cunjing.org.models import AreaKind, Beat, Bureau, Officer, Unit
 from cunjing.stats.models import DailyCount
 from cunjing.stats.services import RebuildResult, rebuild
 
-# --- The source's figures and the phases ----------------------------------------------------
-
-SOURCE_FROM = dt.date(2014, 9, 1)
-SOURCE_TO = dt.date(2015, 1, 20)
-SOURCE_OFFICERS = 217
-
-# 截至2015年1月20日 (the results table of the source; matters and disputes did not exist yet).
-SOURCE_FIGURES: dict[str, int] = {
-    "volunteers": 3434,
-    "visits": 51700,
-    "matters": 0,
-    "disputes_mediated": 0,
-    "floating_residents": 1000,
-    "contact_cards": 51700,
-    "assisted_households": 651,
-    "assisted_people": 1953,
-    "services": 300,
-}
-
-KINDS = ("visit", "floating", "service", "assistance", "outreach", "volunteer", "prevention")
-
-# Records of each kind in the launch phase for SOURCE_OFFICERS officers (scaled to the bureau's
-# number of beat officers). Outreach and prevention are not in the source's table: about one
-# lesson a month and one patrol or watch a week per officer (the source's weekly 二级巡控).
-LAUNCH_RECORDS: dict[str, int] = {
-    "visit": SOURCE_FIGURES["visits"],
-    "floating": SOURCE_FIGURES["floating_residents"],
-    "service": SOURCE_FIGURES["services"],
-    "assistance": SOURCE_FIGURES["assisted_households"],
-    "outreach": 950,
-    "volunteer": SOURCE_FIGURES["volunteers"],
-    "prevention": 4400,
-}
-# Kinds the source counts with "余" (51700余, 1000余, 300余): up to SURPLUS more.
-SURPLUS_KINDS = frozenset({"visit", "floating", "service", "outreach", "prevention"})
-SURPLUS = 0.008
-
-BETWEEN_FACTOR = 0.02
-RECENT_FACTOR = 0.2
-RECENT_DAYS = 365
-SPOTLIGHT_DAYS = 7
-# Contact cards after the launch: most households already have one.
-LATER_CARD_SHARE = 0.35
-FOLLOW_UP_SHARE = 0.06
-SPOTLIGHT_FOLLOW_UP_SHARE = 0.3
-
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 _DAY = dt.timedelta(days=1)
-
-# Public holidays (the days off), for the texture of the series.
-_SPRING_FESTIVAL = {
-    2015: dt.date(2015, 2, 19),
-    2016: dt.date(2016, 2, 8),
-    2017: dt.date(2017, 1, 28),
-    2018: dt.date(2018, 2, 16),
-    2019: dt.date(2019, 2, 5),
-    2020: dt.date(2020, 1, 25),
-    2021: dt.date(2021, 2, 12),
-    2022: dt.date(2022, 2, 1),
-    2023: dt.date(2023, 1, 22),
-    2024: dt.date(2024, 2, 10),
-    2025: dt.date(2025, 1, 29),
-    2026: dt.date(2026, 2, 17),
-}
-_MID_AUTUMN_2014 = dt.date(2014, 9, 8)
-
-
-def is_holiday(day: dt.date) -> bool:
-    """元旦 (Jan 1–3), 劳动节 (May 1–3), 国庆 (Oct 1–7), 春节 (eve to the 6th day), 中秋 2014."""
-    md = (day.month, day.day)
-    if (1, 1) <= md <= (1, 3) or (5, 1) <= md <= (5, 3) or (10, 1) <= md <= (10, 7):
-        return True
-    if day == _MID_AUTUMN_2014:
-        return True
-    festival = _SPRING_FESTIVAL.get(day.year)
-    return festival is not None and -1 <= (day - festival).days <= 5
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and not is_holiday(day)
-
-
-def day_weight(day: dt.date) -> float:
-    """How busy a day is, relative to an ordinary working day of the running mechanism."""
-    weight = 1.0
-    if day.weekday() == 5:
-        weight = 0.55
-    elif day.weekday() == 6:
-        weight = 0.45
-    if is_holiday(day):
-        weight *= 0.3
-    if SOURCE_FROM <= day < dt.date(2014, 10, 1):
-        # The mechanism ramps up through September 2014: 35 % on the first day, full on the 30th.
-        weight *= 0.35 + 0.65 * (day - SOURCE_FROM).days / 29
-    return weight
-
-
-# --- Texture ----------------------------------------------------------------------------------
-
-_SURNAMES = wugang.SURNAMES
-_GIVEN_MALE = wugang.GIVEN_MALE
-_GIVEN_FEMALE = wugang.GIVEN_FEMALE
-_MOBILE_PREFIXES = wugang.MOBILE_PREFIXES
-
-# Where floating residents come from: (region code of the ID number, place of origin). Mostly
-# neighbouring provinces, some other prefectures of Henan. Every code is a county-level code
-# that ``validate_id_number`` accepts (tested).
-ORIGINS: tuple[tuple[str, str], ...] = (
-    ("420102", "湖北省武汉市江岸区"),
-    ("420111", "湖北省武汉市洪山区"),
-    ("420303", "湖北省十堰市张湾区"),
-    ("420602", "湖北省襄阳市襄城区"),
-    ("420683", "湖北省襄阳市枣阳市"),
-    ("421002", "湖北省荆州市沙市区"),
-    ("421102", "湖北省黄冈市黄州区"),
-    ("341202", "安徽省阜阳市颍州区"),
-    ("341221", "安徽省阜阳市临泉县"),
-    ("341222", "安徽省阜阳市太和县"),
-    ("341226", "安徽省阜阳市颍上县"),
-    ("341282", "安徽省阜阳市界首市"),
-    ("341602", "安徽省亳州市谯城区"),
-    ("341621", "安徽省亳州市涡阳县"),
-    ("341302", "安徽省宿州市埇桥区"),
-    ("371302", "山东省临沂市兰山区"),
-    ("371321", "山东省临沂市沂南县"),
-    ("371702", "山东省菏泽市牡丹区"),
-    ("371721", "山东省菏泽市曹县"),
-    ("130402", "河北省邯郸市邯山区"),
-    ("510107", "四川省成都市武侯区"),
-    ("511302", "四川省南充市顺庆区"),
-    ("511621", "四川省广安市岳池县"),
-    ("511902", "四川省巴中市巴州区"),
-    ("360781", "江西省赣州市瑞金市"),
-    ("431202", "湖南省怀化市鹤城区"),
-    ("500230", "重庆市丰都县"),
-    ("610302", "陕西省宝鸡市渭滨区"),
-    ("411302", "河南省南阳市宛城区"),
-    ("411328", "河南省南阳市唐河县"),
-    ("411381", "河南省南阳市邓州市"),
-    ("411722", "河南省驻马店市上蔡县"),
-    ("411729", "河南省驻马店市新蔡县"),
-    ("411625", "河南省周口市郸城县"),
-    ("411628", "河南省周口市鹿邑县"),
-    ("411426", "河南省商丘市夏邑县"),
-    ("411521", "河南省信阳市罗山县"),
-)
-_EMPLOYERS = (
-    "舞阳钢铁有限责任公司",
-    "舞钢市宏达建筑工程有限公司",
-    "舞钢市顺通物流有限公司",
-    "舞钢市华联超市",
-    "舞钢市石漫滩水库景区",
-    "舞钢市新型建材厂",
-    "舞钢市家家乐饭店",
-    "舞钢市鑫源铸造厂",
-    "个体经营（蔬菜批发）",
-    "个体经营（装修）",
-    "",
-    "",
-)
-_VISIT_NOTES = (
-    "",
-    "",
-    "家中老人身体好，子女在外务工",
-    "了解家庭人口情况，宣传防盗防骗知识",
-    "户主反映夜间路灯不亮，已转告村委会",
-    "提醒妥善保管电动车，安装防盗锁",
-    "留守老人独居，嘱咐邻居多照看",
-    "宣传电信诈骗常见手法",
-    "核实实有人口信息，无变化",
-    "邻里关系和睦，无矛盾隐患",
-    "提醒冬季取暖注意煤气中毒",
-    "登记新建房屋一处",
-)
-_FOLLOW_UP_NOTES = (
-    "两户因宅基地边界有争执，需约双方调解",
-    "反映有陌生人夜间在村口徘徊，需核查",
-    "独居老人行动不便，需协调民政帮扶",
-    "租户身份信息未登记，需补登",
-    "反映电动三轮车被盗，需回访了解线索",
-)
-_SERVICE_STORIES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # kind: (beneficiary pattern, description, outcome); {s} is a surname.
-    ServiceKind.HOUSEHOLD_REGISTRATION: (
-        ("{s}老汉", "孩子缺出生医学证明，户口迟迟未办，民警调查核实后协助完善手续", "已落户"),
-        ("{s}大娘", "孙子随父母返乡，帮助办理户口迁入", "已办结"),
-        ("{s}家", "帮助办理分户手续", "已办结"),
-    ),
-    ServiceKind.LOST_PERSON: (
-        ("{s}奶奶", "雨夜发现迷路的八旬老人在小巷徘徊，护送其回家", "已交家属"),
-        ("{s}大爷", "患阿尔茨海默病的老人走失，民警与家属一同寻找并送回", "已交家属"),
-        ("{s}小朋友", "放学路上走失的孩子，民警联系家长接回", "已交家长"),
-    ),
-    ServiceKind.ELDERLY: (
-        ("{s}老汉", "为独居老人挑水、劈柴，检查取暖设施", "老人表示感谢"),
-        ("{s}奶奶", "帮助行动不便的老人到医院看病", "已就诊"),
-        ("{s}大爷", "为孤寡老人代购生活用品", "已送到"),
-    ),
-    ServiceKind.DOCUMENTS: (
-        ("{s}某", "上门为卧床老人采集照片办理身份证", "证件已送达"),
-        ("{s}某", "帮助外出务工人员办理居住证", "已办结"),
-        ("{s}某", "协助补办遗失的身份证", "已受理"),
-    ),
-    ServiceKind.OTHER: (
-        ("{s}家", "帮助寻回走失的耕牛", "已寻回"),
-        ("{s}某", "雨天为村民拖出陷入泥坑的农用车", "已解决"),
-        ("{s}某", "帮助找回遗失的钱包并归还失主", "已归还"),
-    ),
-}
-_SERVICE_KIND_WEIGHTS = (
-    (ServiceKind.HOUSEHOLD_REGISTRATION, 20),
-    (ServiceKind.LOST_PERSON, 10),
-    (ServiceKind.ELDERLY, 35),
-    (ServiceKind.DOCUMENTS, 20),
-    (ServiceKind.OTHER, 15),
-)
-_HARDSHIP_HELP = {
-    HardshipKind.ILLNESS: ("送去慰问金500元，联系村医定期上门", "协助申请大病救助"),
-    HardshipKind.DISABILITY: ("帮助申领残疾人补贴", "送去轮椅一辆和米面油"),
-    HardshipKind.ELDERLY_ALONE: ("送去米面油和棉被，嘱咐邻居照看", "帮助修缮漏雨房屋"),
-    HardshipKind.LEFT_BEHIND_CHILDREN: ("送去书包文具，与学校老师沟通", "结对帮扶，定期家访"),
-    HardshipKind.POVERTY: ("送去米面油和慰问金300元", "联系企业提供就业岗位"),
-    HardshipKind.DISASTER: ("房屋受损，协调临时住所", "送去衣物被褥"),
-    HardshipKind.OTHER: ("送去慰问品", "帮助联系有关部门解决困难"),
-}
-_HARDSHIP_WEIGHTS = (30, 15, 20, 15, 12, 3, 5)
-_OUTREACH_TOPICS = (
-    "防范电信网络诈骗",
-    "交通安全常识",
-    "禁毒知识",
-    "校园安全防范教育",
-    "防盗防抢，防范“两抢一盗”",
-    "消防安全",
-    "网络安全与个人信息保护",
-    "未成年人保护法",
-    "反邪教宣传",
-    "治安管理处罚法",
-)
-_PREVENTION_TEXT = {
-    PreventionKind.PATROL: (
-        "组织治保人员夜间巡逻，重点巡查村内路口和空巢户",
-        "参加打击“两抢一盗”二级巡控统一行动",
-        "与巡防队员沿村道巡逻，检查电动车停放点",
-    ),
-    PreventionKind.WATCH: (
-        "在集市设治安执勤点",
-        "重点时段在学校门口护学岗执勤",
-        "组织群众义务看护村内变压器和电缆",
-    ),
-    PreventionKind.PUBLICITY: (
-        "张贴防诈骗、防盗宣传彩页",
-        "在村广播播放安全防范提示",
-        "入户发放防盗宣传资料",
-    ),
-    PreventionKind.OTHER: (
-        "排查治安隐患，检查出租房屋",
-        "检查辖区烟花爆竹存放点",
-    ),
-}
-_PREVENTION_WEIGHTS = (45, 20, 25, 10)
-_VOLUNTEER_SKILLS = (
-    "治安巡逻",
-    "信息员",
-    "矛盾调解",
-    "退休教师",
-    "村医",
-    "退伍军人",
-    "护学岗",
-    "",
-)
-_REFLECTIONS = (
-    "群众对民警下村普遍欢迎。",
-    "要多走多看多听，把群众的事放在心上。",
-    "明天继续走访未到的住户。",
-    "村里治安平稳，无异常情况。",
-    "天冷了，要多关心独居老人。",
-    "与两员沟通本周巡逻安排。",
-    "整理本周走访情况，准备向中心警务室汇报。",
-)
-
-
-@dataclass(frozen=True)
-class Story:
-    """A record retelling an episode of the source, if its area exists and its day is
-    simulated."""
-
-    kind: str
-    day: dt.date
-    area_name: str
-    fields: Mapping[str, object]
-
-
-STORIES = (
-    Story(
-        "visit",
-        dt.date(2014, 9, 9),
-        "刘沟村",
-        {
-            "household": "刘沟村张湾组",
-            "purpose": VisitPurpose.INFORMATION,
-            "notes": "了解到有前科人员王某有一辆来历不明的电动三轮车，已报所里核查",
-            "contact_card_given": True,
-            "follow_up_needed": True,
-        },
-    ),
-    Story(
-        "service",
-        dt.date(2014, 10, 29),
-        "夕阳红社区",
-        {
-            "kind": ServiceKind.LOST_PERSON,
-            "beneficiary": "八旬老太",
-            "description": "雨夜发现八旬痴呆老太迷失在小巷中，民警一路搀扶，护送她回家",
-            "outcome": "已交家属",
-        },
-    ),
-    Story(
-        "service",
-        dt.date(2014, 11, 25),
-        "瓦房沟村",
-        {
-            "kind": ServiceKind.HOUSEHOLD_REGISTRATION,
-            "beneficiary": "朱老汉",
-            "description": "朱老汉三个孩子因不能提供出生医学证明，户口迟迟不能办理，均已到上学"
-            "年龄。民警多方努力、调查核实后，完善手续为三个孩子办理了户口",
-            "outcome": "三个孩子已落户，解决了上学难问题",
-        },
-    ),
-    Story(
-        "outreach",
-        dt.date(2014, 12, 9),
-        "夕阳红社区",
-        {
-            "venue_kind": VenueKind.SCHOOL,
-            "venue": "舞钢市教师进修学校",
-            "topic": "让祖国的花朵灿烂绽放——校园安全防范教育",
-            "audience_size": 300,
-        },
-    ),
-)
 
 
 # --- The bureau as the simulation sees it ---------------------------------------------------
@@ -466,18 +149,12 @@ class SimOfficer:
         return day >= self.first_day and (self.last_day is None or day < self.last_day)
 
 
-def _serving_units(bureau: Bureau) -> dict[int, list[tuple[int, str]]]:
-    """Area id → [(unit id, unit path)] of the workstations and offices serving it, in the
-    order ``services.serving_unit`` tries them."""
-    served: dict[int, list[tuple[int, str]]] = {}
-    for area_id, unit_id, path in (
-        Coverage.objects.filter(
-            bureau=bureau, unit__kind__in=[UnitKind.WORKSTATION, UnitKind.OFFICE]
-        )
-        .order_by("-unit__depth", "unit__path")
-        .values_list("area_id", "unit_id", "unit__path")
-    ):
-        served.setdefault(area_id, []).append((unit_id, path))
+def _serving_units(bureau: Bureau) -> dict[int, list[Unit]]:
+    """Area id → the workstations and offices serving it, in the order the serving rule
+    (``org.selectors.choose_serving_unit``) tries them: one query for the whole county."""
+    served: dict[int, list[Unit]] = {}
+    for coverage in org_selectors.serving_coverages().filter(bureau=bureau):
+        served.setdefault(coverage.area_id, []).append(coverage.unit)
     return served
 
 
@@ -503,8 +180,7 @@ def load_officers(bureau: Bureau, *, start: dt.date, end: dt.date) -> list[SimOf
         units = served.get(beat.area_id)
         if not units:
             continue
-        own = beat.officer.unit.path
-        unit_id = next((u for u, path in units if path.startswith(own)), units[0][0])
+        unit_id = org_selectors.choose_serving_unit(units, prefer_path=beat.officer.unit.path).pk
         o = officers.get(beat.officer_id)
         if o is None:
             o = officers[beat.officer_id] = SimOfficer(
@@ -710,9 +386,9 @@ class _Simulation:
         self.people_ordinal = 0
         self.stories = self._place_stories()
 
-    def _place_stories(self) -> dict[tuple[int, dt.date, str], Story]:
+    def _place_stories(self) -> dict[tuple[int, dt.date, str], texture.Story]:
         placed = {}
-        for story in STORIES:
+        for story in texture.STORIES:
             j = self.launch_index.get(story.day)
             owner = next(
                 (
@@ -773,23 +449,23 @@ class _Simulation:
         return min(moment, self.now) if day >= self.today else moment
 
     def _name(self, male: bool) -> str:
-        pool = _GIVEN_MALE if male else _GIVEN_FEMALE
+        pool = wugang.GIVEN_MALE if male else wugang.GIVEN_FEMALE
         given = self.rng.choice(pool)
         if self.rng.random() < 0.7:
             given += self.rng.choice(pool)
-        return self.rng.choice(_SURNAMES) + given
+        return self.rng.choice(wugang.SURNAMES) + given
 
     def _mobile(self) -> str:
         """A unique mobile number in E.164 form (what ``normalize_phone`` stores; every prefix
         is a valid mobile range, tested)."""
         while True:
-            raw = self.rng.choice(_MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            raw = self.rng.choice(wugang.MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
             if raw not in self.phones:
                 self.phones.add(raw)
                 return "+86" + raw
 
     def _household(self, area: BeatArea) -> str:
-        surname = self.rng.choice(_SURNAMES)
+        surname = self.rng.choice(wugang.SURNAMES)
         if area.kind == AreaKind.COMMUNITY:
             building = self.rng.randint(1, 30)
             return (
@@ -840,13 +516,13 @@ class _Simulation:
         return {
             "household": self._household(area),
             "purpose": purpose,
-            "notes": self.rng.choice(_FOLLOW_UP_NOTES if follow else _VISIT_NOTES),
+            "notes": self.rng.choice(texture.FOLLOW_UP_NOTES if follow else texture.VISIT_NOTES),
             "contact_card_given": card,
             "follow_up_needed": follow,
         }
 
     def floating(self, o, area, day, phase, spotlight):
-        region, origin = self.rng.choice(ORIGINS)
+        region, origin = self.rng.choice(texture.ORIGINS)
         male = self.rng.random() < 0.62
         age_days = self.rng.randint(18 * 365, 58 * 365)
         born = day - dt.timedelta(days=age_days)
@@ -863,18 +539,18 @@ class _Simulation:
             "origin": origin,
             "arrived_on": arrived,
             "residence": self._household(area).replace("家", "家出租房"),
-            "employer": self.rng.choice(_EMPLOYERS),
+            "employer": self.rng.choice(texture.EMPLOYERS),
             "expected_stay_days": stay,
             "departed_on": departed,
         }
 
     def service(self, o, area, day, phase, spotlight):
-        kinds, weights = zip(*_SERVICE_KIND_WEIGHTS, strict=True)
+        kinds, weights = zip(*texture.SERVICE_KIND_WEIGHTS, strict=True)
         kind = self.rng.choices(kinds, weights=weights)[0]
-        beneficiary, description, outcome = self.rng.choice(_SERVICE_STORIES[kind])
+        beneficiary, description, outcome = self.rng.choice(texture.SERVICE_STORIES[kind])
         return {
             "kind": kind,
-            "beneficiary": beneficiary.format(s=self.rng.choice(_SURNAMES)),
+            "beneficiary": beneficiary.format(s=self.rng.choice(wugang.SURNAMES)),
             "description": description,
             "outcome": outcome,
         }
@@ -885,13 +561,13 @@ class _Simulation:
             self.people_ordinal += 1
         else:
             people = min(1 + int(self.np.poisson(2.0)), 12)
-        kind = self.rng.choices(list(HardshipKind), weights=_HARDSHIP_WEIGHTS)[0]
+        kind = self.rng.choices(list(HardshipKind), weights=texture.HARDSHIP_WEIGHTS)[0]
         revisit = self.rng.choice((None, 30, 60, 90))
         return {
             "household": self._household(area),
             "people": people,
             "hardship_kind": kind,
-            "help_given": self.rng.choice(_HARDSHIP_HELP[kind]),
+            "help_given": self.rng.choice(texture.HARDSHIP_HELP[kind]),
             "next_revisit_on": day + dt.timedelta(days=revisit) if revisit else None,
         }
 
@@ -904,13 +580,13 @@ class _Simulation:
         venue = {
             VenueKind.SCHOOL: f"{stem}小学",
             VenueKind.VILLAGE: f"{area.name}村委会广场",
-            VenueKind.ENTERPRISE: self.rng.choice(_EMPLOYERS[:8]),
+            VenueKind.ENTERPRISE: self.rng.choice(texture.EMPLOYERS[:8]),
             VenueKind.COMMUNITY: f"{area.name}活动中心",
         }[venue_kind]
         return {
             "venue_kind": venue_kind,
             "venue": venue,
-            "topic": self.rng.choice(_OUTREACH_TOPICS),
+            "topic": self.rng.choice(texture.OUTREACH_TOPICS),
             "audience_size": self.rng.randint(20, 400),
         }
 
@@ -918,14 +594,14 @@ class _Simulation:
         return {
             "name": self._name(self.rng.random() < 0.7),
             "phone": self._mobile(),
-            "skills": self.rng.choice(_VOLUNTEER_SKILLS),
+            "skills": self.rng.choice(texture.VOLUNTEER_SKILLS),
         }
 
     def prevention(self, o, area, day, phase, spotlight):
-        kind = self.rng.choices(list(PreventionKind), weights=_PREVENTION_WEIGHTS)[0]
+        kind = self.rng.choices(list(PreventionKind), weights=texture.PREVENTION_WEIGHTS)[0]
         return {
             "kind": kind,
-            "description": self.rng.choice(_PREVENTION_TEXT[kind]),
+            "description": self.rng.choice(texture.PREVENTION_TEXT[kind]),
             "participants": self.rng.randint(2, 30),
         }
 
@@ -952,7 +628,7 @@ class _Simulation:
             parts.append(f"{counts['follow_up']}件事项需跟进")
         if not parts:
             parts.append(f"在{where}巡查，熟悉村情民意")
-        return "；".join(parts) + "。" + self.rng.choice(_REFLECTIONS)
+        return "；".join(parts) + "。" + self.rng.choice(texture.REFLECTIONS)
 
     # -- a chunk -----------------------------------------------------------------------------
 
@@ -984,7 +660,7 @@ class _Simulation:
                             first = spotlight and kind == "visit" and not done["visit"]
                             if first and day.toordinal() % 2 == 0 and not data["follow_up_needed"]:
                                 data["follow_up_needed"] = True
-                                data["notes"] = self.rng.choice(_FOLLOW_UP_NOTES)
+                                data["notes"] = self.rng.choice(texture.FOLLOW_UP_NOTES)
                         rows[kind].append(_MODELS[kind](**self._common(o, area, day), **data))
                         done[kind] += 1
                         if kind == "visit":

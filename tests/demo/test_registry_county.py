@@ -6,14 +6,14 @@ import time
 
 import pytest
 
-from cunjing.registry import demo
+from cunjing.demo import registry as demo
 from cunjing.registry.models import Resident
 
 
 @pytest.mark.slow
 def test_the_whole_demo_county_is_populated_quickly(db):
     """The 217 areas of the demo county: well under 30 s on SQLite."""
-    from cunjing.org.demo import builder
+    from cunjing.demo import builder
 
     plan = builder.make_plan(builder.DEFAULT_SEED)
     county = builder.build(plan, password="Demo-pass-2014x")

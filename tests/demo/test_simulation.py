@@ -2,7 +2,7 @@
 database: the demo bureau's results table for 2014-09-01..2015-01-20 is the source's within 5 %,
 its counters equal a recount of the raw records over the whole history, and the demo beat
 officer has work in the last days. Slow (the full demo); determinism and the details are checked
-on the small county in ``test_demo_small.py``."""
+on the small county in ``test_simulation_small.py``."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
-from cunjing.fieldwork import demo
+from cunjing.demo import builder, calibration
 from cunjing.fieldwork.models import HouseholdVisit, Volunteer, WorkLog
-from cunjing.org.demo import builder
 from cunjing.org.models import Bureau, Unit, UnitKind
 from cunjing.stats import selectors as stats
 from cunjing.stats.models import DailyCount
@@ -76,8 +75,10 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(demo_co
     root = Unit.objects.get(bureau=bureau, depth=1)
 
     # (a) The results table of the source's range, from the roll-ups, within 5 % of the source.
-    got = stats.totals(commander, unit=root, date_from=demo.SOURCE_FROM, date_to=demo.SOURCE_TO)
-    for figure, expected in demo.SOURCE_FIGURES.items():
+    got = stats.totals(
+        commander, unit=root, date_from=calibration.SOURCE_FROM, date_to=calibration.SOURCE_TO
+    )
+    for figure, expected in calibration.SOURCE_FIGURES.items():
         if expected == 0:
             assert got[figure] == 0, figure
         else:
@@ -85,9 +86,9 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(demo_co
 
     # (b) Counters equal a recount of the raw records: the bureau over the whole history, each
     # year and the source's range; every station and the demo workstation ...
-    ranges = [(demo.SOURCE_FROM, today), (demo.SOURCE_FROM, demo.SOURCE_TO)]
+    ranges = [(calibration.SOURCE_FROM, today), (calibration.SOURCE_FROM, calibration.SOURCE_TO)]
     ranges += [
-        (max(dt.date(y, 1, 1), demo.SOURCE_FROM), min(dt.date(y, 12, 31), today))
+        (max(dt.date(y, 1, 1), calibration.SOURCE_FROM), min(dt.date(y, 12, 31), today))
         for y in range(2014, today.year + 1)
     ]
     stations = list(Unit.objects.filter(bureau=bureau, kind=UnitKind.STATION))
@@ -113,7 +114,7 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(demo_co
             )
         )
         assert daily == raw
-        assert min(raw) == demo.SOURCE_FROM and max(raw) == today
+        assert min(raw) == calibration.SOURCE_FROM and max(raw) == today
 
     # (c) The demo beat officer (瓦房沟村) worked on each of the last days, with follow-ups.
     officer = User.objects.get(username="beat-officer").officer

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from cunjing.core.models import AuditEvent
 from cunjing.core.validators import validate_id_number
-from cunjing.registry import demo
+from cunjing.demo import registry as demo
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 from tests.api import api_as
 
