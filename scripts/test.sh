@@ -9,9 +9,10 @@ PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/cunjing}
 WORKERS=${TEST_WORKERS:-2}
 status=0
 
-echo "== lint: ruff, migrations =="
+echo "== lint: ruff, import contracts, migrations =="
 $BIN/ruff check . || status=1
 $BIN/ruff format --check . || status=1
+$BIN/lint-imports --no-cache || { echo "An import contract is broken (.importlinter: the layer rule)"; status=1; }
 $BIN/python manage.py makemigrations --check --dry-run -v0 || { echo "Models changed without a migration"; status=1; }
 
 echo "== pass 1/2: SQLite =="
