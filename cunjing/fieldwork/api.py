@@ -25,6 +25,7 @@ from ninja import Query, Router, Schema, Status
 from cunjing.core import idempotency
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, require
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.models import (
@@ -65,6 +66,8 @@ from cunjing.fieldwork.schemas import (
 from cunjing.org.models import Area
 
 router = Router(tags=["fieldwork"])
+
+PAGING = {"limit", "before"}
 
 _BASE_FIELDS = {
     "id",
@@ -218,12 +221,14 @@ def _register(kind: Kind) -> None:
     def list_(request: HttpRequest, filters: Query[RecordFilter]):
         user = require(request, Capability.VIEW_FIELDWORK)
         qs = selectors.record_list(
-            user, kind.model, **filters.model_dump(exclude={"limit"}, exclude_none=True)
+            user, kind.model, **filters.model_dump(exclude=PAGING, exclude_none=True)
         )
         if kind.model is PreventionActivity:
             qs = qs.prefetch_related("volunteers")
-        rows, cursor = selectors.page(qs, filters.limit)
-        return {"items": [_present(r, out, user) for r in rows], "next": cursor}
+        page = keyset_page(
+            qs, order=selectors.order_of(kind.model), limit=filters.limit, before=filters.before
+        )
+        return {"items": [_present(r, out, user) for r in page.items], "next": page.next}
 
 
 for _kind in KINDS:
@@ -260,10 +265,12 @@ def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
 def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
     qs = selectors.record_list(
-        user, WorkLog, **filters.model_dump(exclude={"limit"}, exclude_none=True)
+        user, WorkLog, **filters.model_dump(exclude=PAGING, exclude_none=True)
     )
-    rows, cursor = selectors.page(qs, filters.limit)
-    return {"items": [_present_log(r, user) for r in rows], "next": cursor}
+    page = keyset_page(
+        qs, order=selectors.WORKLOG_ORDER, limit=filters.limit, before=filters.before
+    )
+    return {"items": [_present_log(r, user) for r in page.items], "next": page.next}
 
 
 def _present_report(report, viewer) -> dict:
@@ -316,9 +323,9 @@ def report_upsert(request: HttpRequest, payload: ReportIn):
 )
 def report_list(request: HttpRequest, filters: Query[ReportFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
-    qs = selectors.report_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
-    rows, cursor = selectors.page(qs, filters.limit)
-    return {"items": [_present_report(r, user) for r in rows], "next": cursor}
+    qs = selectors.report_list(user, **filters.model_dump(exclude=PAGING, exclude_none=True))
+    page = keyset_page(qs, order=selectors.REPORT_ORDER, limit=filters.limit, before=filters.before)
+    return {"items": [_present_report(r, user) for r in page.items], "next": page.next}
 
 
 @router.post(

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.forms import (
@@ -206,9 +207,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         filters = form.filters() if form.is_bound else {}
+        before = filters.pop("before", None)
         try:
             qs = selectors.record_list(user, page_kind.model, **filters)
-            rows, next_cursor = selectors.page(qs, PER_PAGE)
+            page = keyset_page(
+                qs, order=selectors.order_of(page_kind.model), limit=PER_PAGE, before=before
+            )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE
@@ -392,11 +397,15 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("date_from", "date_to", "before") if data.get(k)}
+        filters = {k: data[k] for k in ("date_from", "date_to") if data.get(k)}
         try:
-            rows, next_cursor = selectors.page(
-                selectors.record_list(user, WorkLog, **filters), PER_PAGE
+            page = keyset_page(
+                selectors.record_list(user, WorkLog, **filters),
+                order=selectors.WORKLOG_ORDER,
+                limit=PER_PAGE,
+                before=data.get("before"),
             )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE
@@ -458,9 +467,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("kind", "before") if data.get(k)}
+        filters = {k: data[k] for k in ("kind",) if data.get(k)}
         try:
-            rows, next_cursor = selectors.page(selectors.report_list(user, **filters), PER_PAGE)
+            page = keyset_page(
+                selectors.report_list(user, **filters),
+                order=selectors.REPORT_ORDER,
+                limit=PER_PAGE,
+                before=data.get("before"),
+            )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, paginate, require
+from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
+from cunjing.core.pagination import offset_page
 from cunjing.core.roles import Capability
 from cunjing.org import selectors, services
 from cunjing.org.models import Area, Beat, Officer, Unit
@@ -110,14 +111,9 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilter]):
     qs = selectors.unit_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
         "path", "id"
     )
-    count, rows = paginate(qs, filters)
-    parents = selectors.visible_parent_ids(user, rows)
-    return {
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [_unit(u, parents) for u in rows],
-    }
+    page = offset_page(qs, limit=filters.limit, offset=filters.offset)
+    parents = selectors.visible_parent_ids(user, page.items)
+    return page.as_dict([_unit(u, parents) for u in page.items])
 
 
 @router.get(
@@ -153,14 +149,9 @@ def area_list(request: HttpRequest, filters: Query[AreaFilter]):
     qs = selectors.area_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
         "path", "id"
     )
-    count, rows = paginate(qs, filters)
-    parents = selectors.visible_parent_ids(user, rows)
-    return {
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [_area(a, parents) for a in rows],
-    }
+    page = offset_page(qs, limit=filters.limit, offset=filters.offset)
+    parents = selectors.visible_parent_ids(user, page.items)
+    return page.as_dict([_area(a, parents) for a in page.items])
 
 
 def _area_detail(user, area: Area) -> dict:
