@@ -28,6 +28,7 @@ from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -66,8 +67,6 @@ from cunjing.fieldwork.schemas import (
 from cunjing.org.models import Area
 
 router = Router(tags=["fieldwork"])
-
-PAGING = {"limit", "before"}
 
 _BASE_FIELDS = {
     "id",
@@ -220,9 +219,7 @@ def _register(kind: Kind) -> None:
     )
     def list_(request: HttpRequest, filters: Query[RecordFilter]):
         user = require(request, Capability.VIEW_FIELDWORK)
-        qs = selectors.record_list(
-            user, kind.model, **filters.model_dump(exclude=PAGING, exclude_none=True)
-        )
+        qs = RecordFilters.queryset(user, filters, model=kind.model)
         if kind.model is PreventionActivity:
             qs = qs.prefetch_related("volunteers")
         page = keyset_page(
@@ -264,9 +261,7 @@ def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
 )
 def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
-    qs = selectors.record_list(
-        user, WorkLog, **filters.model_dump(exclude=PAGING, exclude_none=True)
-    )
+    qs = RecordFilters.queryset(user, filters, model=WorkLog)
     page = keyset_page(
         qs, order=selectors.WORKLOG_ORDER, limit=filters.limit, before=filters.before
     )
@@ -323,7 +318,7 @@ def report_upsert(request: HttpRequest, payload: ReportIn):
 )
 def report_list(request: HttpRequest, filters: Query[ReportFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
-    qs = selectors.report_list(user, **filters.model_dump(exclude=PAGING, exclude_none=True))
+    qs = ReportFilters.queryset(user, filters)
     page = keyset_page(qs, order=selectors.REPORT_ORDER, limit=filters.limit, before=filters.before)
     return {"items": [_present_report(r, user) for r in page.items], "next": page.next}
 

@@ -28,6 +28,7 @@ from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.forms import (
     AssistanceForm,
     DayForm,
@@ -42,6 +43,7 @@ from cunjing.fieldwork.forms import (
     SupervisionForm,
     VisitForm,
     VolunteerForm,
+    WorkLogFilterForm,
     WorkLogForm,
     period_start_for,
 )
@@ -207,9 +209,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         filters = form.filters() if form.is_bound else {}
-        before = filters.pop("before", None)
+        before = form.cursor() if form.is_bound else None
         try:
-            qs = selectors.record_list(user, page_kind.model, **filters)
+            qs = RecordFilters.select(user, model=page_kind.model, **filters)
             page = keyset_page(
                 qs, order=selectors.order_of(page_kind.model), limit=PER_PAGE, before=before
             )
@@ -390,20 +392,18 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
     """The work logs the user may read: a beat officer their own, leaders their subtree's."""
     user = request.user
     _require_view(user)
-    form = RecordFilterForm(request.GET or None, user=user)
-    del form.fields["area"]
+    form = WorkLogFilterForm(request.GET or None, user=user)
     status, rows, next_cursor = 200, [], None
     if form.is_bound and not form.is_valid():
         status = UNPROCESSABLE
     else:
-        data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("date_from", "date_to") if data.get(k)}
+        filters = form.filters() if form.is_bound else {}
         try:
             page = keyset_page(
-                selectors.record_list(user, WorkLog, **filters),
+                RecordFilters.select(user, model=WorkLog, **filters),
                 order=selectors.WORKLOG_ORDER,
                 limit=PER_PAGE,
-                before=data.get("before"),
+                before=form.cursor() if form.is_bound else None,
             )
             rows, next_cursor = page.items, page.next
         except ValidationError as exc:
@@ -461,19 +461,18 @@ def _may_supervise(user) -> bool:
 def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_view(user)
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, user=user)
     status, rows, next_cursor = 200, [], None
     if form.is_bound and not form.is_valid():
         status = UNPROCESSABLE
     else:
-        data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("kind",) if data.get(k)}
+        filters = form.filters() if form.is_bound else {}
         try:
             page = keyset_page(
-                selectors.report_list(user, **filters),
+                ReportFilters.select(user, **filters),
                 order=selectors.REPORT_ORDER,
                 limit=PER_PAGE,
-                before=data.get("before"),
+                before=form.cursor() if form.is_bound else None,
             )
             rows, next_cursor = page.items, page.next
         except ValidationError as exc:
