@@ -237,9 +237,14 @@ class FilterSet:
 
     @classmethod
     def queryset(cls, user, source, **context) -> models.QuerySet:
-        """The list filtered by ``source`` — a bound, valid form of :meth:`form` or an instance
-        of :meth:`schema`."""
-        data = source.cleaned_data if isinstance(source, forms.Form) else dict(source)
+        """The list filtered by ``source`` — a bound, valid page form (of this list's filters or
+        of a filter set whose filters this list shares) or an instance of :meth:`schema`."""
+        if isinstance(source, FilterForm):
+            # Only the form's own filters: a page field of the same name (a tab) is not one.
+            names = set(source.filter_set.page_filters()) - set(source.exclude)
+            data = {k: v for k, v in source.cleaned_data.items() if k in names}
+        else:
+            data = dict(source)
         return cls.select(user, **context, **cls.values(data))
 
     @classmethod

@@ -20,6 +20,12 @@ from cunjing.core.pagination import offset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.org.models import Area
 from cunjing.registry import selectors, services
+from cunjing.registry.filters import (
+    AddressFilters,
+    DwellingFilters,
+    EstablishmentFilters,
+    ResidentFilters,
+)
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 from cunjing.registry.schemas import (
     AddressFilter,
@@ -131,7 +137,7 @@ def _page(qs, filters, present) -> dict:
 )
 def address_list(request: HttpRequest, filters: Query[AddressFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.address_list(user, q=filters.q, area=filters.area)
+    qs = AddressFilters.queryset(user, filters)
     return _page(qs, filters, present_address)
 
 
@@ -170,9 +176,7 @@ def address_create(request: HttpRequest, payload: AddressIn):
 )
 def dwelling_list(request: HttpRequest, filters: Query[DwellingFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.dwelling_list(
-        user, area=filters.area, address=filters.address, kind=filters.kind
-    )
+    qs = DwellingFilters.queryset(user, filters)
     return _page(qs, filters, present_dwelling)
 
 
@@ -214,9 +218,7 @@ def dwelling_create(request: HttpRequest, payload: DwellingIn):
 )
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.resident_list(
-        user, q=filters.q, area=filters.area, dwelling=filters.dwelling, current=filters.current
-    )
+    qs = ResidentFilters.queryset(user, filters)
     return _page(qs, filters, lambda r: present_resident(r, user))
 
 
@@ -259,9 +261,7 @@ def resident_create(request: HttpRequest, payload: ResidentIn):
 )
 def establishment_list(request: HttpRequest, filters: Query[EstablishmentFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.establishment_list(
-        user, q=filters.q, area=filters.area, kind=filters.kind, key_unit=filters.key_unit
-    )
+    qs = EstablishmentFilters.queryset(user, filters)
     return _page(qs, filters, present_establishment)
 
 

@@ -26,6 +26,7 @@ from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import numbered_page
 from cunjing.core.roles import Capability, has_capability, sees_id_numbers
 from cunjing.registry import selectors, services
+from cunjing.registry.filters import AddressFilters, EstablishmentFilters, ResidentFilters
 from cunjing.registry.forms import (
     SEARCH_KINDS,
     AddressForm,
@@ -80,9 +81,9 @@ def search(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] or None
     user = request.user
     lists = {
-        "residents": selectors.resident_list(user, q=q),
-        "establishments": selectors.establishment_list(user, q=q),
-        "addresses": selectors.address_list(user, q=q),
+        "residents": ResidentFilters.queryset(user, form),
+        "establishments": EstablishmentFilters.queryset(user, form),
+        "addresses": AddressFilters.queryset(user, form),
     }
     labels = {
         "residents": _("Residents"),
