@@ -15,6 +15,7 @@ from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
 from cunjing.core.pagination import offset_page
 from cunjing.core.roles import Capability
 from cunjing.org import selectors, services
+from cunjing.org.filters import AreaFilters, UnitFilters
 from cunjing.org.models import Area, Beat, Officer, Unit
 from cunjing.org.schemas import (
     AreaDetailOut,
@@ -108,9 +109,7 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilter]):
     """Units of the caller's subtree in tree order, filtered by kind, direct parent or text.
     Paginated by `limit` (≤ 500) and `offset`; `count` is the total after filtering."""
     user = require(request, Capability.VIEW_ORG)
-    qs = selectors.unit_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
-        "path", "id"
-    )
+    qs = UnitFilters.queryset(user, filters)
     page = offset_page(qs, limit=filters.limit, offset=filters.offset)
     parents = selectors.visible_parent_ids(user, page.items)
     return page.as_dict([_unit(u, parents) for u in page.items])
@@ -146,9 +145,7 @@ def area_list(request: HttpRequest, filters: Query[AreaFilter]):
     filtered by kind, direct parent or text — Chinese name, pinyin, pinyin initials (`wfg` →
     瓦房沟村) or division code. Paginated by `limit` (≤ 500) and `offset`."""
     user = require(request, Capability.VIEW_ORG)
-    qs = selectors.area_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
-        "path", "id"
-    )
+    qs = AreaFilters.queryset(user, filters)
     page = offset_page(qs, limit=filters.limit, offset=filters.offset)
     parents = selectors.visible_parent_ids(user, page.items)
     return page.as_dict([_area(a, parents) for a in page.items])

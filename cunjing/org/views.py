@@ -22,6 +22,7 @@ from cunjing.core.masking import mask_phone, national_phone
 from cunjing.core.pagination import numbered_page
 from cunjing.core.roles import Capability, has_capability
 from cunjing.org import selectors, services
+from cunjing.org.filters import AreaFilters
 from cunjing.org.forms import (
     AreaFilterForm,
     AreaForm,
@@ -125,7 +126,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
     form = AreaFilterForm(request.GET)
     status = 200
     if form.is_valid():
-        qs = selectors.area_list(request.user, **form.filters())
+        qs = AreaFilters.queryset(request.user, form)
     else:
         qs, status = Area.objects.none(), UNPROCESSABLE
     page = numbered_page(
