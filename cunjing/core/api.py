@@ -1,5 +1,6 @@
 """What every API router shares: session authentication, the error shape and its handlers,
-capability checks, pagination, and input field types that cannot reach the database malformed.
+capability checks, the page parameters, and input field types that cannot reach the database
+malformed.
 
 ``core`` imports no app: the bearer-token class lives with the tokens in ``accounts.api`` and the
 assembly (``cunjing/api.py``) puts the two side by side.
@@ -29,7 +30,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
@@ -102,19 +102,13 @@ QueryDate = Annotated[
 
 class PageIn(Schema):
     """Limit/offset pagination: the organisation trees hold hundreds of rows per county, so a
-    counted offset page is cheap and lets a client jump to any page."""
+    counted offset page is cheap and lets a client jump to any page
+    (``core.pagination.offset_page``)."""
 
     limit: int = Field(
         PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"Rows per page (1–{PAGE_MAX})."
     )
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip.")
-
-
-def paginate(qs: QuerySet, page: PageIn) -> tuple[int, list]:
-    """``(count, rows)`` of one page: two queries whatever the table size."""
-    count = qs.count()
-    rows = list(qs[page.offset : page.offset + page.limit]) if page.offset < count else []
-    return count, rows
 
 
 # --- Authentication and permission ---------------------------------------------------------------

@@ -1,37 +1,23 @@
 """Reads of the audit trail. Scoped to the reader's bureau; only the audit admin reads it.
 
-The page pages with a keyset cursor ``(created_at, id)`` — newest first, "everything before this
-event" — so page 1000 costs what page 1 costs (no OFFSET), on the ``(bureau, -created_at, -id)``
-index.
+The page pages by keyset on :data:`AUDIT_ORDER` (``core.pagination.keyset_page``) — newest
+first, "everything before this event" — so page 1000 costs what page 1 costs (no OFFSET), on the
+``(bureau, -created_at, -id)`` index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import Capability, has_capability
 
-_CURSOR_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _EARLIEST = dt.date(1900, 1, 1)
 _LATEST = dt.date(9999, 12, 1)
-
-
-def audit_cursor(event: AuditEvent) -> str:
-    """The cursor that continues after ``event``: ``2015-03-01T02:03:04.000005Z,42`` (UTC)."""
-    moment = event.created_at.astimezone(dt.UTC)
-    return f"{moment.strftime(_CURSOR_FORMAT)},{event.pk}"
-
-
-def parse_audit_cursor(text: str) -> tuple[dt.datetime, int]:
-    """Read a cursor made by :func:`audit_cursor`; raises ``ValueError`` when malformed."""
-    moment, _, pk = (text or "").strip().partition(",")
-    if not pk.isdigit() or len(pk) > 18:
-        raise ValueError("bad cursor id")
-    return dt.datetime.strptime(moment, _CURSOR_FORMAT).replace(tzinfo=dt.UTC), int(pk)
+AUDIT_ORDER = ("-created_at", "-id")
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -50,13 +36,12 @@ def audit_events(
     object_id: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    before: tuple[dt.datetime, int] | None = None,
 ) -> QuerySet[AuditEvent]:
     """The audit events of the user's bureau, newest first, filtered.
 
     ``action`` matches a prefix (``area`` finds ``area.create`` and ``area.update``); ``actor``
-    is a username; the dates are whole days in Asia/Shanghai, both ends included; ``before`` is a
-    parsed cursor. Users without the audit capability get nothing.
+    is a username; the dates are whole days in Asia/Shanghai, both ends included. Users without
+    the audit capability get nothing.
     """
     bureau_id = getattr(user, "bureau_id", None)
     if bureau_id is None or not has_capability(user, Capability.VIEW_AUDIT):
@@ -75,7 +60,4 @@ def audit_events(
         qs = qs.filter(created_at__gte=_day_start(date_from))
     if date_to and date_to < _LATEST:
         qs = qs.filter(created_at__lt=_day_start(date_to + dt.timedelta(days=1)))
-    if before is not None:
-        moment, pk = before
-        qs = qs.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*AUDIT_ORDER)

@@ -6,7 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, TablerForm
-from cunjing.core.selectors import parse_audit_cursor
+from cunjing.core.models import AuditEvent
+from cunjing.core.pagination import CURSOR_MAX_LENGTH, Keyset, invalid_cursor_message
+from cunjing.core.selectors import AUDIT_ORDER
+
+_KEYSET = Keyset(AuditEvent, AUDIT_ORDER)
 
 
 class AuditFilterForm(TablerForm):
@@ -26,16 +30,17 @@ class AuditFilterForm(TablerForm):
     object_id = forms.CharField(label=_("object id"), required=False, max_length=64)
     date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("until"), required=False, widget=DATE_WIDGET)
-    before = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=CURSOR_MAX_LENGTH, widget=forms.HiddenInput)
 
     def clean_before(self):
         text = self.cleaned_data["before"]
         if not text:
             return None
         try:
-            return parse_audit_cursor(text)
-        except ValueError as exc:
-            raise forms.ValidationError(_("This page link is not valid.")) from exc
+            _KEYSET.parse(text)
+        except forms.ValidationError:
+            raise forms.ValidationError(invalid_cursor_message()) from None
+        return text
 
     def clean(self):
         data = super().clean()
@@ -45,4 +50,7 @@ class AuditFilterForm(TablerForm):
         return data
 
     def filters(self) -> dict:
-        return {name: self.cleaned_data.get(name) or None for name in self.fields}
+        """The selector's filters (the cursor is the paginator's)."""
+        return {
+            name: self.cleaned_data.get(name) or None for name in self.fields if name != "before"
+        }

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cunjing.core.masking import national_phone
+from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, Role, has_capability
-from cunjing.core.selectors import audit_cursor, audit_events
+from cunjing.core.selectors import AUDIT_ORDER, audit_events
 from cunjing.dashboard import selectors
 from cunjing.dashboard.forms import AuditFilterForm
 
@@ -78,12 +79,16 @@ def audit(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = {"form": form, "events": [], "next_query": None, "paged": False}
         return render(request, "dashboard/audit.html", context, status=UNPROCESSABLE)
-    events = list(audit_events(request.user, **form.filters())[: AUDIT_PAGE_SIZE + 1])
-    next_query = None
-    if len(events) > AUDIT_PAGE_SIZE:
-        events = events[:AUDIT_PAGE_SIZE]
+    page = keyset_page(
+        audit_events(request.user, **form.filters()),
+        order=AUDIT_ORDER,
+        limit=AUDIT_PAGE_SIZE,
+        before=form.cleaned_data["before"],
+    )
+    events, next_query = page.items, None
+    if page.next is not None:
         query = request.GET.copy()
-        query["before"] = audit_cursor(events[-1])
+        query["before"] = page.next
         next_query = query.urlencode()
     roles = dict(Role.choices)
     for event in events:

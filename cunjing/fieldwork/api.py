@@ -25,8 +25,10 @@ from ninja import Query, Router, Schema, Status
 from cunjing.core import idempotency
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, require
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -217,13 +219,13 @@ def _register(kind: Kind) -> None:
     )
     def list_(request: HttpRequest, filters: Query[RecordFilter]):
         user = require(request, Capability.VIEW_FIELDWORK)
-        qs = selectors.record_list(
-            user, kind.model, **filters.model_dump(exclude={"limit"}, exclude_none=True)
-        )
+        qs = RecordFilters.queryset(user, filters, model=kind.model)
         if kind.model is PreventionActivity:
             qs = qs.prefetch_related("volunteers")
-        rows, cursor = selectors.page(qs, filters.limit)
-        return {"items": [_present(r, out, user) for r in rows], "next": cursor}
+        page = keyset_page(
+            qs, order=selectors.order_of(kind.model), limit=filters.limit, before=filters.before
+        )
+        return {"items": [_present(r, out, user) for r in page.items], "next": page.next}
 
 
 for _kind in KINDS:
@@ -259,11 +261,11 @@ def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
 )
 def worklog_list(request: HttpRequest, filters: Query[RecordFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
-    qs = selectors.record_list(
-        user, WorkLog, **filters.model_dump(exclude={"limit"}, exclude_none=True)
+    qs = RecordFilters.queryset(user, filters, model=WorkLog)
+    page = keyset_page(
+        qs, order=selectors.WORKLOG_ORDER, limit=filters.limit, before=filters.before
     )
-    rows, cursor = selectors.page(qs, filters.limit)
-    return {"items": [_present_log(r, user) for r in rows], "next": cursor}
+    return {"items": [_present_log(r, user) for r in page.items], "next": page.next}
 
 
 def _present_report(report, viewer) -> dict:
@@ -316,9 +318,9 @@ def report_upsert(request: HttpRequest, payload: ReportIn):
 )
 def report_list(request: HttpRequest, filters: Query[ReportFilter]):
     user = require(request, Capability.VIEW_FIELDWORK)
-    qs = selectors.report_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
-    rows, cursor = selectors.page(qs, filters.limit)
-    return {"items": [_present_report(r, user) for r in rows], "next": cursor}
+    qs = ReportFilters.queryset(user, filters)
+    page = keyset_page(qs, order=selectors.REPORT_ORDER, limit=filters.limit, before=filters.before)
+    return {"items": [_present_report(r, user) for r in page.items], "next": page.next}
 
 
 @router.post(

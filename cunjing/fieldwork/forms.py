@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, NameChoiceField, TablerForm, TablerModelForm
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters, beat_areas
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -27,7 +28,7 @@ from cunjing.fieldwork.models import (
     Verdict,
     Volunteer,
 )
-from cunjing.org.models import BEAT_AREA_KINDS, Area
+from cunjing.org.models import Area
 from cunjing.registry import selectors as registry_selectors
 
 
@@ -44,7 +45,7 @@ class RecordForm(TablerModelForm):
         kwargs["initial"].setdefault("occurred_on", timezone.localdate())
         kwargs["initial"].setdefault("client_uuid", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        areas = Area.objects.visible_to(user).filter(kind__in=BEAT_AREA_KINDS).order_by("path")
+        areas = beat_areas(user)
         self.fields["area"].queryset = areas
         if "area" not in kwargs["initial"]:
             only = list(areas[:2])
@@ -149,24 +150,11 @@ class PreventionForm(_PreventionForm):
         field.required = False
 
 
-class RecordFilterForm(TablerForm):
-    area = NameChoiceField(label=_("area"), queryset=Area.objects.none(), required=False)
-    date_from = forms.DateField(label=_("from"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("to"), required=False, widget=DATE_WIDGET)
-    before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = (
-            Area.objects.visible_to(user).filter(kind__in=BEAT_AREA_KINDS).order_by("path")
-        )
-
-    def filters(self) -> dict:
-        data = self.cleaned_data
-        out = {k: data[k] for k in ("date_from", "date_to", "before") if data.get(k)}
-        if data.get("area"):
-            out["area"] = data["area"].pk
-        return out
+# The lists' GET forms: the filters declared once in ``fieldwork.filters`` (the work-log list
+# has no area).
+RecordFilterForm = RecordFilters.form("RecordFilterForm")
+WorkLogFilterForm = RecordFilters.form("WorkLogFilterForm", exclude=("area",))
+ReportFilterForm = ReportFilters.form("ReportFilterForm")
 
 
 class WorkLogForm(TablerForm):
@@ -217,10 +205,3 @@ class SupervisionForm(TablerForm):
     comment = forms.CharField(
         label=_("comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class ReportFilterForm(TablerForm):
-    kind = forms.ChoiceField(
-        label=_("kind"), choices=[("", _("All")), *ReportKind.choices], required=False
-    )
-    before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)

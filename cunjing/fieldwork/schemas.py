@@ -10,7 +10,8 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, QueryDate, Text
+from cunjing.core.api import BodyId, InputSchema, Text
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.models import (
     HardshipKind,
     PreventionKind,
@@ -129,38 +130,13 @@ class SupervisionIn(InputSchema):
 # --- Filters -------------------------------------------------------------------------------------
 
 
-class RecordFilter(Schema):
-    area: Annotated[Id | None, EmptyAsNone] = Field(None, description="Only this area.")
-    unit: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="Only records counted for this unit or a unit below it."
-    )
-    date_from: Annotated[QueryDate | None, EmptyAsNone] = Field(
-        None, description="From this date (inclusive)."
-    )
-    date_to: Annotated[QueryDate | None, EmptyAsNone] = Field(
-        None, description="Until this date (inclusive)."
-    )
-    before: Annotated[Text | None, EmptyAsNone] = Field(
-        None, max_length=40, description="The `next` cursor of the previous page."
-    )
-    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
+def _limit():
+    return int, Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
 
 
-class ReportFilter(Schema):
-    kind: Annotated[ReportKind | None, EmptyAsNone] = None
-    unit: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="Only reports of officers of this unit or a unit below it."
-    )
-    date_from: Annotated[QueryDate | None, EmptyAsNone] = Field(
-        None, description="Periods starting from this date."
-    )
-    date_to: Annotated[QueryDate | None, EmptyAsNone] = Field(
-        None, description="Periods starting until this date."
-    )
-    before: Annotated[Text | None, EmptyAsNone] = Field(
-        None, max_length=40, description="The `next` cursor of the previous page."
-    )
-    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
+# The query strings of the lists: the filters declared once in ``fieldwork.filters``, and a limit.
+RecordFilter = RecordFilters.schema("RecordFilter", limit=_limit())
+ReportFilter = ReportFilters.schema("ReportFilter", limit=_limit())
 
 
 # --- Output --------------------------------------------------------------------------------------

@@ -1,18 +1,17 @@
 """Reads of field work. Every list starts from ``visible_to(user)``; ids the caller sends for
 filters are matched through the caller's scope (invisible or missing → ``DoesNotExist``, 404).
 
-Lists are keyset-paginated on ``(-occurred_on, -id)`` (``-day, -id`` for work logs): a page
-costs the same at the millionth row as at the first, and rows written meanwhile never shift a
-page. The cursor ``before`` is ``"<date>.<id>"`` of the last row of the previous page.
+Lists are keyset-paginated (``core.pagination.keyset_page``) on :func:`order_of` — ``(-occurred_on,
+-id)``, ``(-day, -id)`` for work logs, ``(-period_start, -id)`` for reports: a page costs the same
+at the millionth row as at the first, and rows written meanwhile never shift a page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cunjing.core.roles import Role
@@ -30,25 +29,18 @@ from cunjing.fieldwork.models import (
 )
 from cunjing.org.models import Area, Unit
 
+RECORD_ORDER = ("-occurred_on", "-id")
+WORKLOG_ORDER = ("-day", "-id")
+REPORT_ORDER = ("-period_start", "-id")
 
-@dataclass(frozen=True)
-class Cursor:
-    day: dt.date
-    id: int
 
-    def __str__(self) -> str:
-        return f"{self.day.isoformat()}.{self.id}"
-
-    @classmethod
-    def parse(cls, raw: str) -> Cursor:
-        try:
-            day, pk = raw.split(".", 1)
-            cursor = cls(dt.date.fromisoformat(day), int(pk))
-        except ValueError:
-            raise ValidationError({"before": [_("Enter a valid cursor.")]}) from None
-        if not 0 < cursor.id < 2**63:
-            raise ValidationError({"before": [_("Enter a valid cursor.")]})
-        return cursor
+def order_of(model) -> tuple[str, ...]:
+    """The keyset ordering of a list of ``model``: newest first, the id breaking ties."""
+    if model is WorkLog:
+        return WORKLOG_ORDER
+    if model is OfficerReport:
+        return REPORT_ORDER
+    return RECORD_ORDER
 
 
 def record_list(
@@ -59,7 +51,6 @@ def record_list(
     unit: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    before: str | None = None,
 ) -> QuerySet:
     """The ``model`` records visible to ``user``, newest first, filtered. ``area`` and ``unit``
     must be visible to the user (``DoesNotExist`` otherwise); ``unit`` means its subtree."""
@@ -78,29 +69,8 @@ def record_list(
         qs = qs.filter(**{f"{day}__gte": date_from})
     if date_to is not None:
         qs = qs.filter(**{f"{day}__lte": date_to})
-    if before:
-        cursor = Cursor.parse(before)
-        qs = qs.filter(
-            Q(**{f"{day}__lt": cursor.day}) | Q(**{day: cursor.day, "id__lt": cursor.id})
-        )
     related = ["officer", "unit"] if model is WorkLog else ["area", "unit"]
-    return qs.select_related(*related).order_by(f"-{day}", "-id")
-
-
-def page(qs: QuerySet, limit: int) -> tuple[list, str | None]:
-    """One page of ``qs`` and the cursor of the next (``None`` on the last page): one query."""
-    rows = list(qs[: limit + 1])
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    if isinstance(last, WorkLog):
-        day = last.day
-    elif isinstance(last, OfficerReport):
-        day = last.period_start
-    else:
-        day = last.occurred_on
-    return rows, str(Cursor(day, last.pk))
+    return qs.select_related(*related).order_by(*order_of(model))
 
 
 def _own_logs(user, qs: QuerySet) -> QuerySet:
@@ -155,7 +125,6 @@ def report_list(
     unit: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    before: str | None = None,
 ) -> QuerySet:
     """Weekly analyses and monthly summaries ``user`` may see, newest period first."""
     qs = _own_logs(user, OfficerReport.objects.visible_to(user))
@@ -168,12 +137,7 @@ def report_list(
         qs = qs.filter(period_start__gte=date_from)
     if date_to is not None:
         qs = qs.filter(period_start__lte=date_to)
-    if before:
-        cursor = Cursor.parse(before)
-        qs = qs.filter(
-            Q(period_start__lt=cursor.day) | Q(period_start=cursor.day, id__lt=cursor.id)
-        )
-    return qs.select_related("officer", "unit").order_by("-period_start", "-id")
+    return qs.select_related("officer", "unit").order_by(*REPORT_ORDER)
 
 
 def report_get(user, pk: int) -> OfficerReport:

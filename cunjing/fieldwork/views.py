@@ -25,8 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
+from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.forms import (
     AssistanceForm,
     DayForm,
@@ -41,6 +43,7 @@ from cunjing.fieldwork.forms import (
     SupervisionForm,
     VisitForm,
     VolunteerForm,
+    WorkLogFilterForm,
     WorkLogForm,
     period_start_for,
 )
@@ -206,9 +209,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         filters = form.filters() if form.is_bound else {}
+        before = form.cursor() if form.is_bound else None
         try:
-            qs = selectors.record_list(user, page_kind.model, **filters)
-            rows, next_cursor = selectors.page(qs, PER_PAGE)
+            qs = RecordFilters.select(user, model=page_kind.model, **filters)
+            page = keyset_page(
+                qs, order=selectors.order_of(page_kind.model), limit=PER_PAGE, before=before
+            )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE
@@ -385,18 +392,20 @@ def worklog_list(request: HttpRequest) -> HttpResponse:
     """The work logs the user may read: a beat officer their own, leaders their subtree's."""
     user = request.user
     _require_view(user)
-    form = RecordFilterForm(request.GET or None, user=user)
-    del form.fields["area"]
+    form = WorkLogFilterForm(request.GET or None, user=user)
     status, rows, next_cursor = 200, [], None
     if form.is_bound and not form.is_valid():
         status = UNPROCESSABLE
     else:
-        data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("date_from", "date_to", "before") if data.get(k)}
+        filters = form.filters() if form.is_bound else {}
         try:
-            rows, next_cursor = selectors.page(
-                selectors.record_list(user, WorkLog, **filters), PER_PAGE
+            page = keyset_page(
+                RecordFilters.select(user, model=WorkLog, **filters),
+                order=selectors.WORKLOG_ORDER,
+                limit=PER_PAGE,
+                before=form.cursor() if form.is_bound else None,
             )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE
@@ -452,15 +461,20 @@ def _may_supervise(user) -> bool:
 def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_view(user)
-    form = ReportFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None, user=user)
     status, rows, next_cursor = 200, [], None
     if form.is_bound and not form.is_valid():
         status = UNPROCESSABLE
     else:
-        data = form.cleaned_data if form.is_bound else {}
-        filters = {k: data[k] for k in ("kind", "before") if data.get(k)}
+        filters = form.filters() if form.is_bound else {}
         try:
-            rows, next_cursor = selectors.page(selectors.report_list(user, **filters), PER_PAGE)
+            page = keyset_page(
+                ReportFilters.select(user, **filters),
+                order=selectors.REPORT_ORDER,
+                limit=PER_PAGE,
+                before=form.cursor() if form.is_bound else None,
+            )
+            rows, next_cursor = page.items, page.next
         except ValidationError as exc:
             add_service_errors(form, exc)
             status = UNPROCESSABLE

@@ -11,9 +11,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, paginate, require
+from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
+from cunjing.core.pagination import offset_page
 from cunjing.core.roles import Capability
 from cunjing.org import selectors, services
+from cunjing.org.filters import AreaFilters, UnitFilters
 from cunjing.org.models import Area, Beat, Officer, Unit
 from cunjing.org.schemas import (
     AreaDetailOut,
@@ -107,17 +109,10 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilter]):
     """Units of the caller's subtree in tree order, filtered by kind, direct parent or text.
     Paginated by `limit` (≤ 500) and `offset`; `count` is the total after filtering."""
     user = require(request, Capability.VIEW_ORG)
-    qs = selectors.unit_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
-        "path", "id"
-    )
-    count, rows = paginate(qs, filters)
-    parents = selectors.visible_parent_ids(user, rows)
-    return {
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [_unit(u, parents) for u in rows],
-    }
+    qs = UnitFilters.queryset(user, filters)
+    page = offset_page(qs, limit=filters.limit, offset=filters.offset)
+    parents = selectors.visible_parent_ids(user, page.items)
+    return page.as_dict([_unit(u, parents) for u in page.items])
 
 
 @router.get(
@@ -150,17 +145,10 @@ def area_list(request: HttpRequest, filters: Query[AreaFilter]):
     filtered by kind, direct parent or text — Chinese name, pinyin, pinyin initials (`wfg` →
     瓦房沟村) or division code. Paginated by `limit` (≤ 500) and `offset`."""
     user = require(request, Capability.VIEW_ORG)
-    qs = selectors.area_list(user, kind=filters.kind, parent=filters.parent, q=filters.q).order_by(
-        "path", "id"
-    )
-    count, rows = paginate(qs, filters)
-    parents = selectors.visible_parent_ids(user, rows)
-    return {
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [_area(a, parents) for a in rows],
-    }
+    qs = AreaFilters.queryset(user, filters)
+    page = offset_page(qs, limit=filters.limit, offset=filters.offset)
+    parents = selectors.visible_parent_ids(user, page.items)
+    return page.as_dict([_area(a, parents) for a in page.items])
 
 
 def _area_detail(user, area: Area) -> dict:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, TablerForm
+from cunjing.org.filters import AreaFilters
 from cunjing.org.models import BEAT_AREA_KINDS, AreaKind, Officer
 
 
@@ -76,31 +77,8 @@ class BeatEndForm(TablerForm):
         super().__init__(*args, **kwargs)
 
 
-class AreaFilterForm(TablerForm):
-    """The shared area filter (``selectors.filter_areas``) as a GET form."""
-
-    q = forms.CharField(
-        label=_("search"),
-        required=False,
-        max_length=50,
-        help_text=_("Name, pinyin, pinyin initials (wfg) or division code."),
-    )
-    kind = forms.ChoiceField(
-        label=_("kind"),
-        required=False,
-        choices=[("", _("All kinds")), *AreaKind.choices],
-    )
-    parent = forms.IntegerField(
-        label=_("parent area"), required=False, min_value=1, max_value=2**63 - 1
-    )
-
-    def filters(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "q": data.get("q") or None,
-            "kind": data.get("kind") or None,
-            "parent": data.get("parent"),
-        }
+# The area list's GET form: the filters declared once in ``org.filters``.
+AreaFilterForm = AreaFilters.form("AreaFilterForm")
 
 
 class CoverageFilterForm(TablerForm):

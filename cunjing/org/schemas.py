@@ -8,37 +8,17 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, PageIn, Text
+from cunjing.core.api import BodyId, EmptyAsNone, InputSchema, PageIn, Text
+from cunjing.org.filters import AreaFilters, UnitFilters
 from cunjing.org.models import AreaKind, UnitKind
 
 # --- Filters (query strings) -----------------------------------------------------------------
 
 
-class UnitFilter(PageIn):
-    kind: Annotated[UnitKind | None, EmptyAsNone] = Field(
-        None, description="Only units of this kind."
-    )
-    parent: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="Only the direct children of this unit."
-    )
-    q: Text | None = Field(
-        None, max_length=100, description="Name contains this text, or the code is exactly it."
-    )
-
-
-class AreaFilter(PageIn):
-    kind: Annotated[AreaKind | None, EmptyAsNone] = Field(
-        None, description="Only areas of this kind."
-    )
-    parent: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="Only the direct children of this area."
-    )
-    q: Text | None = Field(
-        None,
-        max_length=100,
-        description="Chinese name contains it, or pinyin / pinyin initials start with it "
-        "(`wfg` finds 瓦房沟村), or the division code starts with it.",
-    )
+# The lists' query strings: the filters declared once in ``org.filters``, on the counted page's
+# ``limit`` and ``offset``.
+UnitFilter = UnitFilters.schema("UnitFilter", base=PageIn)
+AreaFilter = AreaFilters.schema("AreaFilter", base=PageIn)
 
 
 class CoverageFilter(Schema):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -20,8 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone, national_phone
+from cunjing.core.pagination import numbered_page
 from cunjing.core.roles import Capability, has_capability
 from cunjing.org import selectors, services
+from cunjing.org.filters import AreaFilters
 from cunjing.org.forms import (
     AreaFilterForm,
     AreaForm,
@@ -125,11 +126,11 @@ def area_list(request: HttpRequest) -> HttpResponse:
     form = AreaFilterForm(request.GET)
     status = 200
     if form.is_valid():
-        qs = selectors.area_list(request.user, **form.filters())
+        qs = AreaFilters.queryset(request.user, form)
     else:
         qs, status = Area.objects.none(), UNPROCESSABLE
-    page = Paginator(selectors.with_active_beats(qs), AREAS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = numbered_page(
+        selectors.with_active_beats(qs), per_page=AREAS_PER_PAGE, number=request.GET.get("page")
     )
     parents = selectors.area_parent_choices(request.user)
     query = request.GET.copy()

@@ -14,11 +14,18 @@ to reveal it, with a reason, and writes the audit event of the act.
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, paginate, require
+from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import offset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.org.models import Area
 from cunjing.registry import selectors, services
+from cunjing.registry.filters import (
+    AddressFilters,
+    DwellingFilters,
+    EstablishmentFilters,
+    ResidentFilters,
+)
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 from cunjing.registry.schemas import (
     AddressFilter,
@@ -113,8 +120,10 @@ def present_establishment(establishment: Establishment) -> dict:
     }
 
 
-def _page(filters, count: int, items: list) -> dict:
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
+def _page(qs, filters, present) -> dict:
+    """One counted page of ``qs`` (``limit``/``offset`` of ``filters``), its rows presented."""
+    page = offset_page(qs, limit=filters.limit, offset=filters.offset)
+    return page.as_dict([present(row) for row in page.items])
 
 
 # --- Addresses -----------------------------------------------------------------------------------
@@ -128,9 +137,8 @@ def _page(filters, count: int, items: list) -> dict:
 )
 def address_list(request: HttpRequest, filters: Query[AddressFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.address_list(user, q=filters.q, area=filters.area)
-    count, rows = paginate(qs, filters)
-    return _page(filters, count, [present_address(a) for a in rows])
+    qs = AddressFilters.queryset(user, filters)
+    return _page(qs, filters, present_address)
 
 
 @router.get(
@@ -168,11 +176,8 @@ def address_create(request: HttpRequest, payload: AddressIn):
 )
 def dwelling_list(request: HttpRequest, filters: Query[DwellingFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.dwelling_list(
-        user, area=filters.area, address=filters.address, kind=filters.kind
-    )
-    count, rows = paginate(qs, filters)
-    return _page(filters, count, [present_dwelling(d) for d in rows])
+    qs = DwellingFilters.queryset(user, filters)
+    return _page(qs, filters, present_dwelling)
 
 
 @router.get(
@@ -213,11 +218,8 @@ def dwelling_create(request: HttpRequest, payload: DwellingIn):
 )
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.resident_list(
-        user, q=filters.q, area=filters.area, dwelling=filters.dwelling, current=filters.current
-    )
-    count, rows = paginate(qs, filters)
-    return _page(filters, count, [present_resident(r, user) for r in rows])
+    qs = ResidentFilters.queryset(user, filters)
+    return _page(qs, filters, lambda r: present_resident(r, user))
 
 
 @router.get(
@@ -259,11 +261,8 @@ def resident_create(request: HttpRequest, payload: ResidentIn):
 )
 def establishment_list(request: HttpRequest, filters: Query[EstablishmentFilter]):
     user = require(request, Capability.VIEW_REGISTRY)
-    qs = selectors.establishment_list(
-        user, q=filters.q, area=filters.area, kind=filters.kind, key_unit=filters.key_unit
-    )
-    count, rows = paginate(qs, filters)
-    return _page(filters, count, [present_establishment(e) for e in rows])
+    qs = EstablishmentFilters.queryset(user, filters)
+    return _page(qs, filters, present_establishment)
 
 
 @router.get(

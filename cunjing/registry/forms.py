@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, TablerForm
 from cunjing.core.reveal import REVEAL_REASON_MAX, REVEAL_REASON_MIN
+from cunjing.registry.filters import SearchFilters
 from cunjing.registry.models import DwellingKind, EstablishmentKind, HouseholdRole
-from cunjing.registry.selectors import Q_MAX
 
 SEARCH_KINDS = ("residents", "establishments", "addresses")
 
@@ -27,15 +27,9 @@ def _text(label, max_length: int, *, required: bool = True, help_text: str = "",
     )
 
 
-class SearchForm(TablerForm):
-    q = forms.CharField(
-        label=_("search"),
-        required=False,
-        max_length=Q_MAX,
-        help_text=_(
-            "Name, pinyin initials (zw), the last 4–6 characters of an ID number, or address."
-        ),
-    )
+class SearchForm(SearchFilters.form()):
+    """The search box (``q``, declared in ``registry.filters``) and the tab shown."""
+
     kind = forms.ChoiceField(
         label=_("kind"),
         required=False,

@@ -9,15 +9,18 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, PageIn, Text
+from cunjing.core.api import BodyId, InputSchema, PageIn, Text
+from cunjing.registry.filters import (
+    AddressFilters,
+    DwellingFilters,
+    EstablishmentFilters,
+    ResidentFilters,
+)
 from cunjing.registry.models import DwellingKind, EstablishmentKind, HouseholdRole
-from cunjing.registry.selectors import Q_MAX
 
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 StrictBool = Annotated[bool, Field(strict=True)]
-Search = Annotated[Text | None, EmptyAsNone]
-QueryId = Annotated[Id | None, EmptyAsNone]
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -64,36 +67,12 @@ class EstablishmentIn(InputSchema):
 # --- Filters -------------------------------------------------------------------------------------
 
 
-class SearchFilter(PageIn):
-    q: Search = Field(
-        None,
-        max_length=Q_MAX,
-        description="Name (contains), pinyin initials (prefix), the last 4–6 characters of an "
-        "ID number, or address text (contains).",
-    )
-    area: QueryId = Field(None, description="Only this village or community.")
-
-
-class AddressFilter(SearchFilter):
-    pass
-
-
-class DwellingFilter(PageIn):
-    area: QueryId = Field(None, description="Only this village or community.")
-    address: QueryId = Field(None, description="Only at this address.")
-    kind: Annotated[DwellingKind | None, EmptyAsNone] = None
-
-
-class ResidentFilter(SearchFilter):
-    dwelling: QueryId = Field(None, description="Only in this dwelling.")
-    current: Annotated[bool, EmptyAsNone] = Field(
-        False, description="Only residents who have not moved out."
-    )
-
-
-class EstablishmentFilter(SearchFilter):
-    kind: Annotated[EstablishmentKind | None, EmptyAsNone] = None
-    key_unit: Annotated[bool | None, EmptyAsNone] = Field(None, description="Key units only.")
+# The query strings of the lists: the filters declared once in ``registry.filters``, on the
+# counted page's ``limit`` and ``offset``.
+AddressFilter = AddressFilters.schema("AddressFilter", base=PageIn)
+DwellingFilter = DwellingFilters.schema("DwellingFilter", base=PageIn)
+ResidentFilter = ResidentFilters.schema("ResidentFilter", base=PageIn)
+EstablishmentFilter = EstablishmentFilters.schema("EstablishmentFilter", base=PageIn)
 
 
 # --- Output --------------------------------------------------------------------------------------

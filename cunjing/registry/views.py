@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -24,8 +23,10 @@ from cunjing.core import reveal
 from cunjing.core.errors import field_errors
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
+from cunjing.core.pagination import numbered_page
 from cunjing.core.roles import Capability, has_capability, sees_id_numbers
 from cunjing.registry import selectors, services
+from cunjing.registry.filters import AddressFilters, EstablishmentFilters, ResidentFilters
 from cunjing.registry.forms import (
     SEARCH_KINDS,
     AddressForm,
@@ -80,9 +81,9 @@ def search(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] or None
     user = request.user
     lists = {
-        "residents": selectors.resident_list(user, q=q),
-        "establishments": selectors.establishment_list(user, q=q),
-        "addresses": selectors.address_list(user, q=q),
+        "residents": ResidentFilters.queryset(user, form),
+        "establishments": EstablishmentFilters.queryset(user, form),
+        "addresses": AddressFilters.queryset(user, form),
     }
     labels = {
         "residents": _("Residents"),
@@ -93,7 +94,9 @@ def search(request: HttpRequest) -> HttpResponse:
     kind = form.cleaned_data["kind"] or next(
         (k for k in SEARCH_KINDS if counts[k]), SEARCH_KINDS[0]
     )
-    page = Paginator(lists[kind], PER_PAGE).get_page(request.GET.get("page"))
+    page = numbered_page(
+        lists[kind], per_page=PER_PAGE, number=request.GET.get("page"), count=counts[kind]
+    )
     if kind == "residents":
         _mask_residents(user, page.object_list)
     elif kind == "establishments":
