@@ -382,6 +382,9 @@ class WorkLog(TenantModel):
     summary)."""
 
     scope_unit_field = "unit"
+    # The officer's own record for their leaders: a beat officer sees only their own, an aide
+    # none (``org.jurisdiction``).
+    scope_own_records_field = "officer"
 
     officer = models.ForeignKey(
         "org.Officer",
@@ -445,6 +448,9 @@ class OfficerReport(TenantModel):
     day of the month."""
 
     scope_unit_field = "unit"
+    # The officer's own record for their leaders: a beat officer sees only their own, an aide
+    # none (``org.jurisdiction``).
+    scope_own_records_field = "officer"
 
     officer = models.ForeignKey(
         "org.Officer",
@@ -536,6 +542,9 @@ class Supervision(TenantModel):
     comment the officer reads. Exactly one of ``worklog`` / ``report`` is set."""
 
     scope_unit_field = "unit"
+    # The officer's own record for their leaders: a beat officer sees only their own, an aide
+    # none (``org.jurisdiction``).
+    scope_own_records_field = "officer"
 
     officer = models.ForeignKey(
         "org.Officer",

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from cunjing.core.roles import Role
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
@@ -56,8 +55,6 @@ def record_list(
     must be visible to the user (``DoesNotExist`` otherwise); ``unit`` means its subtree."""
     day = "day" if model is WorkLog else "occurred_on"
     qs = model.objects.visible_to(user)
-    if model is WorkLog:
-        qs = _own_logs(user, qs)
     if area is not None:
         if model is WorkLog:
             raise ValidationError({"area": [_("Work logs are not kept per area.")]})
@@ -71,17 +68,6 @@ def record_list(
         qs = qs.filter(**{f"{day}__lte": date_to})
     related = ["officer", "unit"] if model is WorkLog else ["area", "unit"]
     return qs.select_related(*related).order_by(*order_of(model))
-
-
-def _own_logs(user, qs: QuerySet) -> QuerySet:
-    """Work logs, reports and supervisions are the officer's own record for their leaders: a
-    beat officer sees only their own, an aide none."""
-    role = getattr(user, "role", "")
-    if role == Role.AIDE:
-        return qs.none()
-    if role == Role.BEAT_OFFICER:
-        return qs.filter(officer_id=user.officer_id or -1)
-    return qs
 
 
 RECORD_MODELS = (
@@ -111,11 +97,7 @@ def day_records(user, *, officer_id: int, day: dt.date) -> list[tuple[type, list
 
 
 def worklog_get(user, pk: int) -> WorkLog:
-    return (
-        _own_logs(user, WorkLog.objects.visible_to(user))
-        .select_related("officer", "unit")
-        .get(pk=pk)
-    )
+    return WorkLog.objects.visible_to(user).select_related("officer", "unit").get(pk=pk)
 
 
 def report_list(
@@ -127,7 +109,7 @@ def report_list(
     date_to: dt.date | None = None,
 ) -> QuerySet:
     """Weekly analyses and monthly summaries ``user`` may see, newest period first."""
-    qs = _own_logs(user, OfficerReport.objects.visible_to(user))
+    qs = OfficerReport.objects.visible_to(user)
     if kind:
         qs = qs.filter(kind=kind)
     if unit is not None:
@@ -141,15 +123,11 @@ def report_list(
 
 
 def report_get(user, pk: int) -> OfficerReport:
-    return (
-        _own_logs(user, OfficerReport.objects.visible_to(user))
-        .select_related("officer", "unit")
-        .get(pk=pk)
-    )
+    return OfficerReport.objects.visible_to(user).select_related("officer", "unit").get(pk=pk)
 
 
 def supervisions_of(user, *, worklog: WorkLog | None = None, report: OfficerReport | None = None):
-    qs = _own_logs(user, Supervision.objects.visible_to(user))
+    qs = Supervision.objects.visible_to(user)
     if worklog is not None:
         qs = qs.filter(worklog=worklog)
     if report is not None:

@@ -11,8 +11,11 @@ Every selector and every ``visible_to(user)`` queryset calls :func:`restrict`. E
 model, the organisation's own included, declares which field leads to an area or a unit
 (``scope_area_field`` / ``scope_unit_field``; ``""`` is the row itself) and gets the same rule.
 A model whose rows some role must not see at all, whatever the area, says which in
-``scope_hidden_from_aides`` (a ``Q``: crime leads are never shown to aides), so that every list,
-detail and service sees the same rows. Anonymous users and accounts with no unit see nothing.
+``scope_hidden_from_aides`` (a ``Q``: crime leads are never shown to aides); a model that is an
+officer's own record for their leaders (work logs, reports, supervisions) names the officer
+field in ``scope_own_records_field``: a beat officer sees only their own rows, an aide none. So
+every list, detail and service sees the same rows. Anonymous users and accounts with no unit
+see nothing.
 
 This module reads the organisation's models through the app registry (``apps.get_model``), so
 that ``org.models`` can import it without a loop.
@@ -130,9 +133,16 @@ def restrict(qs: QuerySet, user) -> QuerySet:
         qs = qs.filter(unit_q(user, unit_field))
     else:
         raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
+    scope = scope_of(user)
     hidden = getattr(model, "scope_hidden_from_aides", None)
-    if hidden is not None and scope_of(user).aide_area_id is not None:
+    if hidden is not None and scope.aide_area_id is not None:
         qs = qs.exclude(hidden)
+    own_field = getattr(model, "scope_own_records_field", None)
+    if own_field is not None:
+        if scope.aide_area_id is not None:
+            return qs.none()
+        if scope.officer_id is not None:
+            qs = qs.filter(**{f"{own_field}_id": scope.officer_id})
     return qs
 
 

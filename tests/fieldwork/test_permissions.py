@@ -10,10 +10,14 @@ callers get 401.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 
 from cunjing.core.models import AuditEvent
-from cunjing.fieldwork.models import HouseholdVisit, PreventionActivity
+from cunjing.fieldwork import services
+from cunjing.fieldwork.models import HouseholdVisit, PreventionActivity, WorkLog
 from tests.api import ApiClient, token_for
 from tests.fieldwork.bodies import bodies, key
 
@@ -84,3 +88,25 @@ def test_get_visits(county, persona, status):
     assert response.status_code == status
     if status == 200:
         assert len(response.json()["items"]) == LISTED[persona]
+
+
+def test_work_logs_are_the_officers_own_in_every_queryset(county):
+    """``scope_own_records_field``: through ``visible_to`` itself, a beat officer sees only
+    their own work logs, an aide none, their leaders all of their subtree."""
+    own, _ = services.worklog_upsert(
+        actor=county.user("beat"), day=dt.date(2014, 10, 8), text="走访", client_uuid=uuid.uuid4()
+    )
+    sibling, _ = services.worklog_upsert(
+        actor=county.user("sibling"),
+        day=dt.date(2014, 10, 8),
+        text="排查",
+        client_uuid=uuid.uuid4(),
+    )
+
+    def seen(persona):
+        return set(WorkLog.objects.visible_to(county.user(persona)).values_list("pk", flat=True))
+
+    assert seen("beat") == {own.pk}
+    assert seen("sibling") == {sibling.pk}
+    assert seen("aide") == set()
+    assert seen("office_leader") == {own.pk, sibling.pk}
