@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/cunjing}
 WORKERS=${TEST_WORKERS:-2}
+# --dist loadfile: each test module runs on one worker, so the full demo county that
+# tests/demo/test_full_demo.py reads is built once, by one worker (and a module's test county once).
 status=0
 
 echo "== lint: ruff, import contracts, migrations =="
@@ -16,7 +18,7 @@ $BIN/lint-imports --no-cache || { echo "An import contract is broken (.importlin
 $BIN/python manage.py makemigrations --check --dry-run -v0 || { echo "Models changed without a migration"; status=1; }
 
 echo "== pass 1/2: SQLite =="
-env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -p xdist "$@" || status=1
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile "$@" || status=1
 
 echo "== pass 2/2: PostgreSQL ($PG_URL) =="
 if $BIN/python - "$PG_URL" <<'PY'
@@ -29,7 +31,7 @@ except Exception as exc:
     sys.exit(1)
 PY
 then
-  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -p xdist "$@" || status=1
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile "$@" || status=1
 else
   echo "!! PostgreSQL pass SKIPPED: no server answers at $PG_URL (set PG_URL to point at one)."
   if [ "${CI:-}" = "true" ]; then

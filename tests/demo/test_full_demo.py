@@ -1,0 +1,409 @@
+"""The full demo county — ``manage.py demo`` with its registry and simulated field work — read
+by every test of this module from ONE build (``full_demo`` in ``tests/demo/conftest.py``: a
+first ``demo --no-simulate``, then ``demo --reset``). Its shape, people, accounts and audit
+trail; what the command printed, ``--no-simulate``, ``--reset``, the same county from the same
+seed and the flags on a database holding the demo; the registry of its 217 areas; and its
+simulated field work: the results table for 2014-09-01..2015-01-20 is the source's within 5 %,
+the counters equal a recount of the raw records over the whole history, and the demo beat
+officer has work in the last days. Determinism and the details of the simulation are checked on
+the small county in ``test_simulation_small.py``; the command's plan, flags and password without
+a build in ``test_command.py``.
+
+The tests stay in this one module so that the build happens once: under pytest-xdist,
+``--dist loadfile`` (as ``scripts/test.sh`` runs it) gives the whole module to one worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Q
+from django.test import RequestFactory
+from django.utils import timezone
+
+from cunjing.accounts.models import User
+from cunjing.core.models import AuditEvent
+from cunjing.core.roles import Role
+from cunjing.demo import builder, calibration, wugang
+from cunjing.demo import registry as registry_demo
+from cunjing.fieldwork.models import HouseholdVisit, Volunteer, WorkLog
+from cunjing.org.models import (
+    Aide,
+    Area,
+    AreaKind,
+    Beat,
+    Bureau,
+    Coverage,
+    Officer,
+    Unit,
+    UnitKind,
+)
+from cunjing.registry.models import Dwelling, Resident
+from cunjing.stats import selectors as stats
+from cunjing.stats.models import DailyCount
+from tests.demo.conftest import PASSWORD
+from tests.fieldwork.test_recount import recount
+
+pytestmark = pytest.mark.slow
+DEMO_CODE = builder.DEMO_BUREAU_CODE
+
+
+# --- The county ----------------------------------------------------------------------------------
+
+
+def area(name: str) -> Area:
+    return Area.objects.get(bureau__code=DEMO_CODE, name=name)
+
+
+def serving(area_: Area, kind: str) -> list[Unit]:
+    return [
+        c.unit for c in Coverage.objects.filter(area=area_, unit__kind=kind).select_related("unit")
+    ]
+
+
+class TestBuiltCounty:
+    def test_exact_counts(self, db, full_demo):
+        b = full_demo.bureau
+        assert Bureau.objects.count() == 1
+        units = Unit.objects.filter(bureau=b)
+        areas = Area.objects.filter(bureau=b)
+        assert units.filter(kind=UnitKind.BUREAU).count() == 1
+        assert units.filter(kind=UnitKind.STATION).count() == 14  # 13 areas + 王店
+        assert units.filter(kind=UnitKind.OFFICE).count() == 27
+        assert units.filter(kind=UnitKind.WORKSTATION).count() == 190
+        assert areas.filter(kind=AreaKind.COUNTY).count() == 1
+        assert areas.filter(kind=AreaKind.SUBDISTRICT).count() == 5
+        assert areas.filter(kind=AreaKind.TOWN).count() == 4
+        assert areas.filter(kind=AreaKind.TOWNSHIP).count() == 4
+        assert areas.filter(kind=AreaKind.COMMUNITY).count() == 26
+        assert areas.filter(kind=AreaKind.VILLAGE).count() == 191
+        assert Officer.objects.filter(bureau=b).count() == 217
+
+    def test_coverage_endpoint_reports_every_area_covered(self, db, full_demo, client):
+        from cunjing.accounts.services import token_issue
+
+        commander = User.objects.get(username="commander")
+        token, _ = token_issue(user=commander)
+        response = client.get("/api/org/coverage", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["areas_total"], body["areas_covered"], body["uncovered"]) == (217, 217, [])
+
+    def test_demo_personas_see_their_scope(self, db, full_demo, client):
+        from cunjing.accounts.services import token_issue
+
+        def names(username):
+            token, _ = token_issue(user=User.objects.get(username=username))
+            response = client.get(
+                "/api/org/areas?limit=500&kind=village", HTTP_AUTHORIZATION=f"Bearer {token}"
+            )
+            return [a["name"] for a in response.json()["items"]]
+
+        assert names("beat-officer") == ["瓦房沟村"]
+        station = names("station-leader")
+        assert "瓦房沟村" in station and "刘沟村" not in station
+        assert len(names("commander")) == 191
+
+    def test_every_area_has_a_lead_officer_and_both_kinds_of_aides(self, db, full_demo):
+        beat_areas = Area.objects.filter(
+            bureau=full_demo.bureau, kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY]
+        ).annotate(
+            leads=Count(
+                "beats",
+                filter=Q(
+                    beats__is_lead=True,
+                    beats__end_date__isnull=True,
+                    beats__officer__is_active=True,
+                ),
+                distinct=True,
+            ),
+            patrollers=Count("aides", filter=Q(aides__kind="patroller"), distinct=True),
+            security=Count("aides", filter=Q(aides__kind="security_member"), distinct=True),
+        )
+        assert beat_areas.count() == 217
+        for a in beat_areas:
+            assert a.leads == 1, a.name
+            assert a.patrollers >= 1, a.name
+            assert a.security >= 1, a.name
+        active = Beat.objects.filter(bureau=full_demo.bureau).active()
+        assert active.values("area").distinct().count() == 217
+        subtypes = set(
+            Aide.objects.filter(bureau=full_demo.bureau).values_list("subtype", flat=True)
+        )
+        assert subtypes == {"", "graduate_official", "resident_cadre", "security_director"}
+
+    def test_officers_on_beats_match_the_source(self, db, full_demo):
+        officers = Officer.objects.filter(bureau=full_demo.bureau)
+        assert all(o.beats.filter(end_date__isnull=True).exists() for o in officers)
+        shared = Unit.objects.get(bureau=full_demo.bureau, name=wugang.SHARED_WORKSTATION[2])
+        (officer,) = shared.officers.all()
+        assert sorted(b.area.name for b in officer.beats.filter(is_lead=True)) == sorted(
+            wugang.SHARED_WORKSTATION[1]
+        )
+        double = area(wugang.DOUBLE_OFFICE_COMMUNITY)
+        assert len(serving(double, UnitKind.OFFICE)) == 2
+        beats = Beat.objects.filter(area=double, end_date__isnull=True)
+        assert beats.count() == 2 and beats.filter(is_lead=True).count() == 1
+        zhou = officers.get(name="周志强")
+        assert zhou.unit.get_parent().name == "朱兰派出所"
+        assert officers.filter(name="金文").count() == 1
+        assert not officers.filter(name__in=["王利军", "王中孚"]).exists()
+        badges = list(officers.values_list("badge_number", flat=True))
+        assert len(set(badges)) == 217 and all(re.fullmatch(r"\d{6}", x) for x in badges)
+        phones = list(officers.values_list("phone", flat=True))
+        assert all(re.fullmatch(r"\+861[358]\d{9}", p) for p in phones)
+
+    def test_wafanggou_and_liugou(self, db, full_demo):
+        wafanggou = area("瓦房沟村")
+        assert wafanggou.get_parent().name == "杨庄乡"
+        assert wafanggou.division_code == "410481205221"
+        (ws,) = serving(wafanggou, UnitKind.WORKSTATION)
+        assert ws.get_parent().get_parent().name == "杨庄派出所"
+        liugou = area("刘沟村")
+        assert liugou.get_parent().name == "庙街乡"
+        (ws,) = serving(liugou, UnitKind.WORKSTATION)
+        assert ws.get_parent().get_parent().name == "庙街派出所"
+
+    def test_unit_tree_and_coverage_agree(self, db, full_demo):
+        units = Unit.objects.filter(bureau=full_demo.bureau)
+        root = units.get(kind=UnitKind.BUREAU)
+        for station in units.filter(kind=UnitKind.STATION):
+            assert station.get_parent() == root
+            assert station.get_children().filter(kind=UnitKind.OFFICE).exists(), station.name
+        for office in units.filter(kind=UnitKind.OFFICE):
+            assert office.get_parent().kind == UnitKind.STATION
+        for ws in units.filter(kind=UnitKind.WORKSTATION):
+            office = ws.get_parent()
+            assert office.kind == UnitKind.OFFICE
+            # the workstation's villages lie in a township its station serves
+            townships = {c.area_id for c in office.get_parent().coverages.all()}
+            villages = [c.area for c in ws.coverages.select_related("area")]
+            assert villages and all(v.kind == AreaKind.VILLAGE for v in villages)
+            assert all(v.get_parent().pk in townships for v in villages), ws.name
+        served = Coverage.objects.filter(bureau=full_demo.bureau, unit__kind=UnitKind.WORKSTATION)
+        assert served.values("area").distinct().count() == 191
+        assert served.count() == 191
+        offices = Coverage.objects.filter(bureau=full_demo.bureau, unit__kind=UnitKind.OFFICE)
+        assert offices.count() == 27 and offices.values("area").distinct().count() == 26
+        assert Coverage.objects.filter(unit=root, area__kind=AreaKind.COUNTY).count() == 1
+
+    def test_division_codes_and_coordinates(self, db, full_demo):
+        areas = list(Area.objects.filter(bureau=full_demo.bureau))
+        codes = [a.division_code for a in areas]
+        assert len(codes) == len(set(codes)) == 231
+        assert all(re.fullmatch(r"410481\d{6}", c) for c in codes)
+        for a in areas:
+            assert 33.2 <= a.latitude <= 33.45 and 113.3 <= a.longitude <= 113.75, a.name
+            assert a.pinyin and a.pinyin_initials
+            if a.kind == AreaKind.VILLAGE:
+                assert a.division_code[9] == "2"
+                assert a.division_code[6:9] == a.get_parent().division_code[6:9]
+            elif a.kind == AreaKind.COMMUNITY:
+                assert a.division_code[9] == "0"
+        assert area("瓦房沟村").pinyin == "wafanggoucun"
+
+    def test_every_row_was_written_through_the_services(self, db, full_demo):
+        bureau = full_demo.bureau
+        events = AuditEvent.objects.filter(bureau=bureau, action__endswith=".create")
+        demo_users = User.objects.filter(bureau=bureau, username__in=builder.DEMO_USERNAMES)
+        for queryset, label in [
+            (Area.objects.filter(bureau=bureau), "org.area"),
+            (Unit.objects.filter(bureau=bureau), "org.unit"),
+            (Coverage.objects.filter(bureau=bureau), "org.coverage"),
+            (Officer.objects.filter(bureau=bureau), "org.officer"),
+            (Aide.objects.filter(bureau=bureau), "org.aide"),
+            (Beat.objects.filter(bureau=bureau), "org.beat"),
+            (demo_users, "accounts.user"),
+        ]:
+            rows = queryset.count()
+            assert rows and events.filter(object_type=label).count() == rows, label
+        assert not events.exclude(role="system").exists()
+        assert set(events.values_list("channel", flat=True)) == {"command"}
+        # The simulation gives the other beat officers their accounts in bulk, with one audit
+        # event (stage ``accounts``) for them all instead of one each.
+        (accounts,) = [
+            e
+            for e in AuditEvent.objects.filter(bureau=bureau, action="demo.simulate")
+            if e.after["stage"] == "accounts"
+        ]
+        others = User.objects.filter(bureau=bureau).exclude(pk__in=demo_users)
+        assert accounts.after["rows"] == {"accounts": others.count()} != {"accounts": 0}
+
+    def test_users_have_their_roles_and_units(self, db, full_demo):
+        found = User.objects.filter(bureau=full_demo.bureau).select_related("unit", "officer")
+        users = {u.username: u for u in found}
+        # The simulation's accounts for the other beat officers: nobody can sign in with them.
+        simulated = {name for name, u in users.items() if not u.has_usable_password()}
+        assert set(users) - simulated == set(builder.DEMO_USERNAMES)
+        for name in simulated:
+            assert re.fullmatch(rf"{DEMO_CODE}-\d{{6}}", name), name
+            assert (users[name].role, users[name].officer.badge_number) == (
+                Role.BEAT_OFFICER,
+                name.split("-")[1],
+            )
+        expected = {
+            "commander": (Role.COMMANDER, "舞钢市公安局"),
+            "inspector": (Role.INSPECTOR, "舞钢市公安局"),
+            "station-leader": (Role.STATION_LEADER, "杨庄派出所"),
+            "office-leader": (Role.OFFICE_LEADER, "杨庄中心警务室"),
+            "beat-officer": (Role.BEAT_OFFICER, "瓦房沟警务工作站"),
+            "aide": (Role.AIDE, "瓦房沟警务工作站"),
+            "sysadmin": (Role.SYSADMIN, "舞钢市公安局"),
+            "secadmin": (Role.SECADMIN, "舞钢市公安局"),
+            "auditor": (Role.AUDITOR, "舞钢市公安局"),
+        }
+        for username, (role, unit) in expected.items():
+            assert (users[username].role, users[username].unit.name) == (role, unit), username
+        wafanggou = area("瓦房沟村")
+        beat_officer = users["beat-officer"].officer
+        assert beat_officer.beats.get(area=wafanggou).is_lead
+        assert users["beat-officer"].full_name == beat_officer.name
+        assert users["aide"].aide.area == wafanggou
+        office_leader_unit = users["office-leader"].unit
+        assert users["beat-officer"].unit.get_parent() == office_leader_unit
+        assert users["commander"].full_name == "王中孚"
+
+    @pytest.mark.parametrize("username", builder.DEMO_USERNAMES)
+    def test_users_can_sign_in_with_the_demo_password(self, db, full_demo, username):
+        request = RequestFactory().post("/accounts/login/")
+        user = authenticate(request, username=username, password=PASSWORD)
+        assert user is not None and user.username == username
+        assert authenticate(request, username=username, password=PASSWORD + "x") is None
+
+
+# --- The command ---------------------------------------------------------------------------------
+
+
+def test_command_output_shows_progress_and_logins(full_demo, db):
+    out = full_demo.output
+    for step in range(1, 8):
+        assert f"[{step}/7]" in out
+    for username in builder.DEMO_USERNAMES:
+        assert re.search(rf"^{re.escape(username)}\s", out, re.MULTILINE), username
+    assert out.count(PASSWORD) == len(builder.DEMO_USERNAMES)
+    logins = io.StringIO()
+    call_command("demo", "--logins", stdout=logins)
+    assert "瓦房沟警务工作站" in logins.getvalue()
+    assert logins.getvalue().count(PASSWORD) == len(builder.DEMO_USERNAMES)
+    assert Bureau.objects.count() == 1
+
+
+def test_no_simulate_builds_the_county_without_field_work(full_demo, db):
+    first = full_demo.first
+    assert first.field_records == 0
+    assert first.residents == 0
+    assert first.matter_categories > 0  # the services of the portal and Open311: always
+    assert first.users == len(builder.DEMO_USERNAMES)
+
+
+def test_same_seed_builds_the_same_county(full_demo, db):
+    # The first build was flushed by ``--reset`` and built again from the same seed.
+    assert full_demo.first.digest == full_demo.digest
+
+
+def test_existing_demo_needs_reset(full_demo, db):
+    with pytest.raises(CommandError):
+        call_command("demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "舞钢市公安局" in out.getvalue()
+    assert Bureau.objects.count() == 1
+
+
+# --- The registry --------------------------------------------------------------------------------
+
+
+def test_the_whole_demo_county_is_populated_quickly(full_demo, db):
+    """The 217 areas of the demo county: well under 30 s on SQLite (the sum of the registry's
+    stages in the command's progress lines)."""
+    bureau = full_demo.bureau
+    event = AuditEvent.objects.get(bureau=bureau, action="registry.demo.populate")
+    assert event.after["seed"] == builder.DEFAULT_SEED
+    stages = re.findall(
+        rf"^  \[\d/{len(registry_demo.STAGES)}\] .*\((\d+\.\d) s\)$", full_demo.output, re.MULTILINE
+    )
+    assert len(stages) == len(registry_demo.STAGES)
+    seconds = sum(float(s) for s in stages)
+    print(f"demo registry: {event.after} in {seconds:.1f} s")
+    assert event.after["dwellings"] >= 217 * 20
+    assert Dwelling.objects.filter(bureau=bureau).count() == event.after["dwellings"]
+    assert Resident.objects.filter(bureau=bureau).count() == event.after["residents"]
+    assert seconds < 30
+
+
+# --- The simulated field work --------------------------------------------------------------------
+
+
+def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_demo, db):
+    bureau = full_demo.bureau
+    today = timezone.localdate()
+    commander = User.objects.get(username="commander")
+    root = Unit.objects.get(bureau=bureau, depth=1)
+
+    # (a) The results table of the source's range, from the roll-ups, within 5 % of the source.
+    got = stats.totals(
+        commander, unit=root, date_from=calibration.SOURCE_FROM, date_to=calibration.SOURCE_TO
+    )
+    for figure, expected in calibration.SOURCE_FIGURES.items():
+        if expected == 0:
+            assert got[figure] == 0, figure
+        else:
+            assert abs(got[figure] - expected) <= 0.05 * expected, (figure, got[figure])
+
+    # (b) Counters equal a recount of the raw records: the bureau over the whole history, each
+    # year and the source's range; every station and the demo workstation ...
+    ranges = [(calibration.SOURCE_FROM, today), (calibration.SOURCE_FROM, calibration.SOURCE_TO)]
+    ranges += [
+        (max(dt.date(y, 1, 1), calibration.SOURCE_FROM), min(dt.date(y, 12, 31), today))
+        for y in range(2014, today.year + 1)
+    ]
+    stations = list(Unit.objects.filter(bureau=bureau, kind=UnitKind.STATION))
+    workstation = User.objects.get(username="beat-officer").unit
+    checks = [(root, r) for r in ranges]
+    checks += [(station, ranges[0]) for station in stations]
+    checks += [(workstation, r) for r in (ranges[0], (today - dt.timedelta(days=30), today))]
+    for unit, (date_from, date_to) in checks:
+        scope = Q(bureau=bureau, unit__path__startswith=unit.path)
+        found = stats.totals(commander, unit=unit, date_from=date_from, date_to=date_to)
+        assert found == recount(scope, date_from, date_to), (unit.name, date_from, date_to)
+    # ... and day by day for the bureau (every day of the history, two figures).
+    for model, figure in ((HouseholdVisit, "visits"), (Volunteer, "volunteers")):
+        raw = dict(
+            model.objects.filter(bureau=bureau)
+            .order_by()
+            .values_list("occurred_on")
+            .annotate(n=Count("id"))
+        )
+        daily = dict(
+            DailyCount.objects.filter(bureau=bureau, unit=root, figure=figure).values_list(
+                "day", "value"
+            )
+        )
+        assert daily == raw
+        assert min(raw) == calibration.SOURCE_FROM and max(raw) == today
+
+    # (c) The demo beat officer (瓦房沟村) worked on each of the last days, with follow-ups.
+    officer = User.objects.get(username="beat-officer").officer
+    last_week = [today - dt.timedelta(days=i) for i in range(7)]
+    visits = HouseholdVisit.objects.filter(officer=officer, occurred_on__in=last_week)
+    assert {v.occurred_on for v in visits} == set(last_week)
+    assert visits.filter(follow_up_needed=True).exists()
+    assert WorkLog.objects.filter(officer=officer, day=today).exists()
+    assert visits.first().area.name == "瓦房沟村"
+
+    # One audit event per stage, none per record (``--reset`` flushed the database before the
+    # build: every audit event in it is the build's).
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions.count("demo.simulate") == 4
+    assert actions.count("stats.rebuild") == 1
+    assert not [a for a in actions if a.startswith("fieldwork.")]
+
+    # Progress was shown, month by month.
+    for label in ("2014-09", "2015-01", f"{today:%Y-%m}"):
+        assert f"  {label}" in full_demo.output
+    assert full_demo.seconds < 600, full_demo.seconds
