@@ -66,36 +66,47 @@ from cunjing.org import selectors as org_selectors
 from cunjing.org.models import BEAT_AREA_KINDS, Area, Bureau, Unit
 from cunjing.stats.services import figures_add
 
-S, A = State, Action
-
 # --- The transition table ---------------------------------------------------------------------
 
 # (state, action) → the state after it. Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.NEW, A.ACCEPT): S.ACCEPTED,
-    (S.NEW, A.REPLY): S.NEW,
-    (S.ACCEPTED, A.REPLY): S.ACCEPTED,
-    (S.RESOLVED, A.REPLY): S.RESOLVED,
-    (S.REFERRED, A.REPLY): S.REFERRED,
-    (S.ACCEPTED, A.RESOLVE): S.RESOLVED,
-    (S.NEW, A.ESCALATE): S.NEW,
-    (S.ACCEPTED, A.ESCALATE): S.NEW,  # the level above must accept it anew
-    (S.NEW, A.REFER): S.REFERRED,
-    (S.ACCEPTED, A.REFER): S.REFERRED,
-    (S.NEW, A.MERGE): S.MERGED,
-    (S.ACCEPTED, A.MERGE): S.MERGED,
-    (S.RESOLVED, A.CONFIRM): S.CLOSED,
-    (S.RESOLVED, A.REOPEN): S.ACCEPTED,  # back to work at the same level
-    (S.RESOLVED, A.CLOSE): S.CLOSED,  # the system, 7 days after resolution
-    (S.RESOLVED, A.RATE): S.RESOLVED,
-    (S.CLOSED, A.RATE): S.CLOSED,
-    (S.NEW, A.OVERDUE): S.NEW,  # the system, at the bureau (nothing above it)
-    (S.ACCEPTED, A.OVERDUE): S.ACCEPTED,
-    **{(s, A.CASE): s for s in (S.NEW, S.ACCEPTED, S.RESOLVED, S.CLOSED, S.REFERRED)},
+    (State.NEW, Action.ACCEPT): State.ACCEPTED,
+    (State.NEW, Action.REPLY): State.NEW,
+    (State.ACCEPTED, Action.REPLY): State.ACCEPTED,
+    (State.RESOLVED, Action.REPLY): State.RESOLVED,
+    (State.REFERRED, Action.REPLY): State.REFERRED,
+    (State.ACCEPTED, Action.RESOLVE): State.RESOLVED,
+    (State.NEW, Action.ESCALATE): State.NEW,
+    (State.ACCEPTED, Action.ESCALATE): State.NEW,  # the level above must accept it anew
+    (State.NEW, Action.REFER): State.REFERRED,
+    (State.ACCEPTED, Action.REFER): State.REFERRED,
+    (State.NEW, Action.MERGE): State.MERGED,
+    (State.ACCEPTED, Action.MERGE): State.MERGED,
+    (State.RESOLVED, Action.CONFIRM): State.CLOSED,
+    (State.RESOLVED, Action.REOPEN): State.ACCEPTED,  # back to work at the same level
+    (State.RESOLVED, Action.CLOSE): State.CLOSED,  # the system, 7 days after resolution
+    (State.RESOLVED, Action.RATE): State.RESOLVED,
+    (State.CLOSED, Action.RATE): State.CLOSED,
+    (State.NEW, Action.OVERDUE): State.NEW,  # the system, at the bureau (nothing above it)
+    (State.ACCEPTED, Action.OVERDUE): State.ACCEPTED,
+    **{
+        (state, Action.CASE): state
+        for state in (State.NEW, State.ACCEPTED, State.RESOLVED, State.CLOSED, State.REFERRED)
+    },
 }
-HANDLER_ACTIONS = frozenset({A.ACCEPT, A.REPLY, A.RESOLVE, A.ESCALATE, A.REFER, A.MERGE, A.CASE})
-REPORTER_ACTIONS = frozenset({A.CONFIRM, A.REOPEN, A.RATE})
-SYSTEM_ACTIONS = frozenset({A.CLOSE, A.OVERDUE, A.ESCALATE})
+HANDLER_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.REPLY,
+        Action.RESOLVE,
+        Action.ESCALATE,
+        Action.REFER,
+        Action.MERGE,
+        Action.CASE,
+    }
+)
+REPORTER_ACTIONS = frozenset({Action.CONFIRM, Action.REOPEN, Action.RATE})
+SYSTEM_ACTIONS = frozenset({Action.CLOSE, Action.OVERDUE, Action.ESCALATE})
 
 REOPEN_DAYS = 7  # the reporter may reopen within 7 days of the resolution
 AUTO_CLOSE_DAYS = 7  # a resolved matter nobody reopened closes itself after 7 days
@@ -145,12 +156,12 @@ def _auto_close_due(matter: Matter, now: dt.datetime) -> None:
 
 # Guards: the conditions an allowed (state, action) pair must also meet.
 GUARDS: dict[str, Callable[[Matter, dt.datetime], None]] = {
-    A.ESCALATE: _below_bureau,
-    A.CONFIRM: _needs_reply,
-    A.CLOSE: _auto_close_due,
-    A.REOPEN: _reopen_window,
-    A.RATE: _not_rated,
-    A.CASE: _lead_without_case,
+    Action.ESCALATE: _below_bureau,
+    Action.CONFIRM: _needs_reply,
+    Action.CLOSE: _auto_close_due,
+    Action.REOPEN: _reopen_window,
+    Action.RATE: _not_rated,
+    Action.CASE: _lead_without_case,
 }
 
 
@@ -397,7 +408,9 @@ def _create(
         _start_clocks(matter, now)
     matter.full_clean()
     matter.save()
-    _event(matter, actor=actor, action=A.CREATE, from_state="", from_level="", note="", now=now)
+    _event(
+        matter, actor=actor, action=Action.CREATE, from_state="", from_level="", note="", now=now
+    )
     audit.record(actor=actor, action="matter.create", instance=matter, after=_snapshot(matter))
     figures_add(unit=unit, day=timezone.localdate(now), deltas={"matters": 1})
     return matter
@@ -648,7 +661,7 @@ def _text(value: str, field: str, *, required: bool = True, max_length: int = 20
 def matter_accept(*, actor, matter: Matter, note: str = "") -> Matter:
     matter = _handler(actor, matter)
     return _transition(
-        matter, action=A.ACCEPT, actor=actor, note=_text(note, "note", required=False)
+        matter, action=Action.ACCEPT, actor=actor, note=_text(note, "note", required=False)
     )
 
 
@@ -666,7 +679,7 @@ def matter_reply(*, actor, matter: Matter, channel: str, text: str) -> MatterRep
         m.replied_at_level = True
         m.reply_due_at = None
 
-    _transition(matter, action=A.REPLY, actor=actor, note=text, now=now, apply=apply)
+    _transition(matter, action=Action.REPLY, actor=actor, note=text, now=now, apply=apply)
     reply = MatterReply(
         bureau_id=matter.bureau_id,
         matter=matter,
@@ -692,7 +705,9 @@ def matter_resolve(*, actor, matter: Matter, resolution: str) -> Matter:
         m.resolved_at = now
         _stop_clocks(m)
 
-    return _transition(matter, action=A.RESOLVE, actor=actor, note=resolution, now=now, apply=apply)
+    return _transition(
+        matter, action=Action.RESOLVE, actor=actor, note=resolution, now=now, apply=apply
+    )
 
 
 def _parent_level_unit(unit: Unit) -> Unit:
@@ -712,7 +727,9 @@ def _escalate(matter: Matter, *, actor, reason: str, now: dt.datetime) -> Matter
         m.replied_at_level = False
         _start_clocks(m, now)
 
-    return _transition(matter, action=A.ESCALATE, actor=actor, note=reason, now=now, apply=apply)
+    return _transition(
+        matter, action=Action.ESCALATE, actor=actor, note=reason, now=now, apply=apply
+    )
 
 
 @transaction.atomic
@@ -734,7 +751,11 @@ def matter_refer(*, actor, matter: Matter, body: str, note: str = "") -> Matter:
         _stop_clocks(m)
 
     return _transition(
-        matter, action=A.REFER, actor=actor, note=f"{body}: {note}" if note else body, apply=apply
+        matter,
+        action=Action.REFER,
+        actor=actor,
+        note=f"{body}: {note}" if note else body,
+        apply=apply,
     )
 
 
@@ -761,7 +782,7 @@ def matter_merge(*, actor, matter: Matter, target_id: int, note: str = "") -> Ma
 
     return _transition(
         matter,
-        action=A.MERGE,
+        action=Action.MERGE,
         actor=actor,
         note=f"→ {target.tracking_code} {note}".strip(),
         apply=apply,
@@ -777,7 +798,7 @@ def matter_mark_case(*, actor, matter: Matter, case_number: str) -> Matter:
     def apply(m: Matter) -> None:
         m.case_number = case_number
 
-    return _transition(matter, action=A.CASE, actor=actor, note=case_number, apply=apply)
+    return _transition(matter, action=Action.CASE, actor=actor, note=case_number, apply=apply)
 
 
 # --- The reporter's actions (by tracking code) ---------------------------------------------------
@@ -799,7 +820,7 @@ def matter_confirm(*, bureau_id: int, tracking_code: str, note: str = "") -> Mat
 
     return _transition(
         matter,
-        action=A.CONFIRM,
+        action=Action.CONFIRM,
         actor=RESIDENT,
         note=_text(note, "note", required=False),
         now=now,
@@ -820,7 +841,9 @@ def matter_reopen(*, bureau_id: int, tracking_code: str, reason: str) -> Matter:
         m.reopen_count += 1
         _start_clocks(m, now, reply=False)
 
-    return _transition(matter, action=A.REOPEN, actor=RESIDENT, note=reason, now=now, apply=apply)
+    return _transition(
+        matter, action=Action.REOPEN, actor=RESIDENT, note=reason, now=now, apply=apply
+    )
 
 
 @transaction.atomic
@@ -836,7 +859,7 @@ def matter_rate(*, bureau_id: int, tracking_code: str, score: int, comment: str 
         m.rating_comment = comment
 
     return _transition(
-        matter, action=A.RATE, actor=RESIDENT, note=f"{score} {comment}".strip(), apply=apply
+        matter, action=Action.RATE, actor=RESIDENT, note=f"{score} {comment}".strip(), apply=apply
     )
 
 
@@ -892,7 +915,7 @@ def _escalate_one(matter_id: int, now: dt.datetime) -> bool:
             for kind, _due in kinds:
                 setattr(m, "reply_due_at" if kind == BreachKind.REPLY else "resolve_due_at", None)
 
-        _transition(matter, action=A.OVERDUE, actor=SYSTEM, note=note, now=now, apply=flag)
+        _transition(matter, action=Action.OVERDUE, actor=SYSTEM, note=note, now=now, apply=flag)
         return True
     matter.overdue = True
     _escalate(matter, actor=SYSTEM, reason=note, now=now)
@@ -912,7 +935,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _close_one(matter_id: int, now: dt.datetime) -> bool:
     matter = Matter.objects.select_for_update().filter(pk=matter_id).first()
-    if matter is None or not allowed(matter, A.CLOSE, now):
+    if matter is None or not allowed(matter, Action.CLOSE, now):
         return False
     if matter.has_reporter and matter.first_reply_at is None:
         return False  # never closed without an answer: it stays resolved, awaiting the reply
@@ -920,7 +943,7 @@ def _close_one(matter_id: int, now: dt.datetime) -> bool:
     def apply(m: Matter) -> None:
         m.closed_at = now
 
-    _transition(matter, action=A.CLOSE, actor=SYSTEM, now=now, apply=apply)
+    _transition(matter, action=Action.CLOSE, actor=SYSTEM, now=now, apply=apply)
     return True
 
 
