@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import selectors as matter_selectors
 from cunjing.matters.models import Action, Matter, MatterEvent, MatterKind, State
-from cunjing.matters.services import SYSTEM
 from cunjing.org.models import BEAT_AREA_KINDS, Aide, Area, Bureau, Unit
 from cunjing.org.selectors import ContactCard, contact_card, filter_areas
 
