@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -79,26 +78,13 @@ def new(request: HttpRequest) -> HttpResponse:
         return render(request, "matters/new.html", {"form": form})
     form = MatterForm(request.POST, request.FILES, user=user, sources=sources)
     if form.is_valid():
-        values = dict(form.cleaned_data)
-        upload = values.pop("attachment")
-        existing = (
-            Matter.objects.visible_to(user)
-            .filter(created_by=user, client_uuid=values["client_uuid"])
-            .first()
-        )
-        if existing is not None:
-            return redirect("matters:detail", pk=existing.pk)
         try:
-            # The matter and its attachment are stored together or not at all.
-            with transaction.atomic():
-                matter = services.matter_create(actor=user, **values)
-                if upload is not None:
-                    services.attachment_add(actor=user, matter=matter, upload=upload)
+            matter = services.matter_create(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "file" in errors:
-                errors["attachment"] = errors.pop("file")
-            add_service_errors(form, ValidationError(errors))
+            if isinstance(exc, services.AlreadySubmitted) and exc.matter_id is not None:
+                # Posted again: the answer the first post got.
+                return redirect("matters:detail", pk=exc.matter_id)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("matters:detail", pk=matter.pk)

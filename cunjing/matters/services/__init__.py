@@ -27,6 +27,7 @@ from cunjing.matters.services.categories import DEFAULT_CATEGORIES, categories_e
 from cunjing.matters.services.codes import TRACKING_ALPHABET, TRACKING_LENGTH, new_tracking_code
 from cunjing.matters.services.creation import (
     STAFF_SOURCES,
+    AlreadySubmitted,
     default_source,
     matter_create,
     matter_submit,
@@ -89,6 +90,7 @@ __all__ = [
     "TRACKING_ALPHABET",
     "TRACKING_LENGTH",
     "TRANSITIONS",
+    "AlreadySubmitted",
     "allowed",
     "attachment_add",
     "bigrams",

@@ -1,7 +1,8 @@
 """Creation of matters: collected by staff (their own, or a hotline call, WeChat or SMS message
 entered at a desk) or submitted by a resident (portal, Open311). A new matter starts at the unit
 serving its area (the workstation, else the office), with its deadlines, its first timeline row
-and its audit event, and counts one matter collected for that unit today."""
+and its audit event, and counts one matter collected for that unit today. A photo or PDF sent
+with it is stored in the same transaction: both or neither."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from cunjing.matters.models import (
     State,
 )
 from cunjing.matters.services._common import matter_snapshot, record_event, refuse
+from cunjing.matters.services.attachments import attachment_add
 from cunjing.matters.services.codes import new_tracking_code
 from cunjing.matters.services.sla import start_clocks
 from cunjing.org import selectors as org_selectors
@@ -48,6 +50,16 @@ def sources_for(actor) -> list[str]:
 def default_source(actor) -> str:
     role = getattr(actor, "role", "")
     return {Role.BEAT_OFFICER: Source.OFFICER, Role.AIDE: Source.AIDE}.get(role, Source.HOTLINE)
+
+
+class AlreadySubmitted(ValidationError):
+    """Refused on ``client_uuid``: the actor already stored a matter under this key (a form
+    posted twice, a request replayed). ``matter_id`` is that first matter when the actor may
+    read it — what a retry is answered with — else None."""
+
+    def __init__(self, matter_id: int | None):
+        super().__init__({"client_uuid": [_("This record was already submitted.")]})
+        self.matter_id = matter_id
 
 
 def _phone(value: str) -> str:
@@ -118,6 +130,18 @@ def _create(
     return matter
 
 
+def _attach(*, actor, matter: Matter, attachment) -> None:
+    """The file sent with a new matter; its refusals are on ``attachment``, the field the
+    file came in."""
+    try:
+        attachment_add(actor=actor, matter=matter, upload=attachment)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "file" in errors:
+            errors["attachment"] = errors.pop("file")
+        raise ValidationError(errors) from exc
+
+
 @transaction.atomic
 def matter_create(
     *,
@@ -132,10 +156,14 @@ def matter_create(
     reporter_name: str = "",
     reporter_phone: str = "",
     client_uuid: uuid.UUID | None = None,
+    attachment=None,
 ) -> Matter:
     """A matter collected by staff: a beat officer's or an aide's own, or a hotline call,
     WeChat or SMS message entered at a desk. Created at the workstation (else office) serving
-    ``area``, with its deadlines; counts one matter collected for that unit today."""
+    ``area``, with its deadlines; counts one matter collected for that unit today.
+
+    ``client_uuid`` stores it once: the same key again is :class:`AlreadySubmitted`.
+    ``attachment`` (an uploaded file) is stored with it, or the whole is refused."""
     area = Area.objects.visible_to(actor).get(pk=area.pk)
     if not has_capability(actor, Capability.REPORT_MATTERS):
         raise PermissionDenied(_("You do not have permission to do this."))
@@ -143,14 +171,18 @@ def matter_create(
     allowed_sources = STAFF_SOURCES.get(actor.role, _DESK_SOURCES)
     if source not in allowed_sources:
         raise refuse("source", _("This source cannot be chosen by your role."))
-    if (
-        client_uuid is not None
-        and Matter.objects.filter(
-            bureau_id=area.bureau_id, created_by=actor, client_uuid=client_uuid
-        ).exists()
-    ):
-        raise refuse("client_uuid", _("This record was already submitted."))
-    return _create(
+    if client_uuid is not None:
+        first = (
+            Matter.objects.filter(
+                bureau_id=area.bureau_id, created_by=actor, client_uuid=client_uuid
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first is not None:
+            readable = Matter.objects.visible_to(actor).filter(pk=first).exists()
+            raise AlreadySubmitted(first if readable else None)
+    matter = _create(
         actor=actor,
         area=area,
         kind=kind,
@@ -163,6 +195,9 @@ def matter_create(
         reporter_phone=reporter_phone,
         client_uuid=client_uuid,
     )
+    if attachment is not None:
+        _attach(actor=actor, matter=matter, attachment=attachment)
+    return matter
 
 
 @transaction.atomic
@@ -177,13 +212,15 @@ def matter_submit(
     longitude: float | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
+    attachment=None,
 ) -> Matter:
     """A matter submitted by a resident (portal or Open311; no account). The caller resolves
     the area (from the village chosen, a point or an address) and gives the tracking code of
-    the result to the resident: it is their only key to the matter."""
+    the result to the resident: it is their only key to the matter. ``attachment`` (an
+    uploaded file) is stored with it, or the whole is refused."""
     if source not in PUBLIC_SOURCES:
         raise refuse("source", _("Select a valid choice."))
-    return _create(
+    matter = _create(
         actor=RESIDENT,
         area=area,
         kind=kind,
@@ -196,3 +233,6 @@ def matter_submit(
         reporter_phone=reporter_phone,
         client_uuid=None,
     )
+    if attachment is not None:
+        _attach(actor=RESIDENT, matter=matter, attachment=attachment)
+    return matter
