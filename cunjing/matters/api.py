@@ -48,12 +48,6 @@ from cunjing.matters.schemas import (
 from cunjing.org.models import Area
 
 router = Router(tags=["matters"])
-V, R, H, M = (
-    Capability.VIEW_MATTERS,
-    Capability.REPORT_MATTERS,
-    Capability.HANDLE_MATTERS,
-    Capability.MANAGE_SLA,
-)
 
 
 def _ref(obj) -> dict | None:
@@ -159,8 +153,10 @@ def _detail(user, pk: int) -> dict:
 )
 def sla_list(request: HttpRequest):
     user = request.auth
-    if not (has_capability(user, M) or has_capability(user, V)):
-        require(request, M)
+    if not (
+        has_capability(user, Capability.MANAGE_SLA) or has_capability(user, Capability.VIEW_MATTERS)
+    ):
+        require(request, Capability.MANAGE_SLA)
     custom = {(p.level, p.kind): p for p in SlaPolicy.objects.filter(bureau_id=user.bureau_id)}
     rows = []
     for level in LEVEL_ORDER:
@@ -191,7 +187,7 @@ def sla_list(request: HttpRequest):
 )
 def sla_update(request: HttpRequest, payload: SlaIn):
     """The commander or the system admin; applies to matters entering that level from now."""
-    user = require(request, M)
+    user = require(request, Capability.MANAGE_SLA)
     policy = services.sla_policy_set(actor=user, **payload.model_dump())
     return {
         "level": policy.level,
@@ -209,7 +205,7 @@ def sla_update(request: HttpRequest, payload: SlaIn):
     operation_id="matters_categories_list",
 )
 def category_list(request: HttpRequest):
-    user = require(request, V)
+    user = require(request, Capability.VIEW_MATTERS)
     qs = MatterCategory.objects.filter(bureau_id=user.bureau_id, active=True)
     return [{"id": c.pk, "kind": c.kind, "name": c.name} for c in qs.order_by("kind", "name")]
 
@@ -221,7 +217,7 @@ def category_list(request: HttpRequest):
     operation_id="matters_counts",
 )
 def counts(request: HttpRequest, filters: Query[CountsFilter]):
-    user = require(request, V)
+    user = require(request, Capability.VIEW_MATTERS)
     data = selectors.matter_counts(user, **filters.model_dump(exclude_none=True))
     return {
         "unit": _ref(data["unit"]),
@@ -240,7 +236,7 @@ def create(request: HttpRequest, payload: MatterIn):
     """Beat officers and aides (their own), leaders and the commander (hotline, WeChat, SMS).
     The answer lists ``possible_duplicates``: similar matters of the same area and kind from
     the last 7 days."""
-    user = require(request, R)
+    user = require(request, Capability.REPORT_MATTERS)
     key, field = idempotency.body_or_key(request, payload, required=True)
 
     def write():
@@ -280,7 +276,7 @@ def create(request: HttpRequest, payload: MatterIn):
     operation_id="matters_list",
 )
 def list_(request: HttpRequest, filters: Query[MatterFilter]):
-    user = require(request, V)
+    user = require(request, Capability.VIEW_MATTERS)
     qs = selectors.matter_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
     rows, cursor = selectors.page(qs.select_related("category"), filters.limit)
     return {"items": [MatterOut.model_validate(present(m)) for m in rows], "next": cursor}
@@ -293,12 +289,12 @@ def list_(request: HttpRequest, filters: Query[MatterFilter]):
     operation_id="matters_detail",
 )
 def detail(request: HttpRequest, matter_id: Id):
-    user = require(request, V)
+    user = require(request, Capability.VIEW_MATTERS)
     return _detail(user, matter_id)
 
 
 def _act(request: HttpRequest, matter_id: int, service, **kwargs) -> dict:
-    user = require(request, H)
+    user = require(request, Capability.HANDLE_MATTERS)
     matter = selectors.matter_get(user, matter_id)
     service(actor=user, matter=matter, **kwargs)
     return _detail(user, matter_id)
@@ -387,8 +383,8 @@ def case(request: HttpRequest, matter_id: Id, payload: CaseIn):
 )
 def attach(request: HttpRequest, matter_id: Id, file: File[UploadedFile]):
     user = request.auth
-    if not has_capability(user, H):
-        require(request, R)
+    if not has_capability(user, Capability.HANDLE_MATTERS):
+        require(request, Capability.REPORT_MATTERS)
     matter = selectors.matter_get(user, matter_id)
     attachment = services.attachment_add(actor=user, matter=matter, upload=file)
     return Status(

@@ -3,12 +3,12 @@ requests, crime leads, security hazards — routed through four levels (workstat
 station → bureau) until each has an answer to the reporter (件件有回声) and a landing
 (事事有着落).
 
-A :class:`Matter` is a state machine; its transitions are the table in ``matters.services``
-(``TRANSITIONS``), each written as one :class:`MatterEvent` (the timeline) and one audit event
-in the same transaction. Deadlines come from the bureau's :class:`SlaPolicy` for the matter's
-level and kind; the periodic escalation task records a :class:`MatterBreach` per unit that
-missed one. Reads start from ``visible_to(user)``: the jurisdiction rule of ``org`` through
-the matter's ``area``.
+A :class:`Matter` is a state machine; its transitions are the table ``TRANSITIONS`` in
+``matters.services.transitions``, each written as one :class:`MatterEvent` (the timeline) and
+one audit event in the same transaction. Deadlines come from the bureau's :class:`SlaPolicy` for
+the matter's level and kind; the periodic escalation task records a :class:`MatterBreach` per
+unit that missed one. Reads start from ``visible_to(user)``: the jurisdiction rule of ``org``
+through the matter's ``area``.
 """
 
 from __future__ import annotations
@@ -384,7 +384,7 @@ class MatterAttachment(TenantModel):
 
 class SlaPolicy(TenantModel):
     """The bureau's deadlines for one level and kind: hours to the first reply and to the
-    resolution. Without a row the defaults of ``matters.services.DEFAULT_SLA`` apply."""
+    resolution. Without a row the defaults of ``matters.services.sla.DEFAULT_SLA`` apply."""
 
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=MatterKind.choices)

@@ -25,7 +25,7 @@ from cunjing.matters.models import (
     Matter,
     State,
 )
-from cunjing.matters.services import (
+from cunjing.matters.services.similarity import (
     DUPLICATE_CANDIDATES,
     DUPLICATE_DAYS,
     DUPLICATE_THRESHOLD,

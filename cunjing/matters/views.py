@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,10 +27,6 @@ from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment,
 
 UNPROCESSABLE = 422
 PER_PAGE = 50
-V = Capability.VIEW_MATTERS
-R = Capability.REPORT_MATTERS
-H = Capability.HANDLE_MATTERS
-M = Capability.MANAGE_SLA
 
 
 def _require(user, capability: str) -> None:
@@ -50,7 +45,7 @@ def _get(user, pk: int) -> Matter:
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require(user, V)
+    _require(user, Capability.VIEW_MATTERS)
     form = QueueForm(request.GET or None)
     status, rows, next_cursor = 200, [], None
     if form.is_bound and not form.is_valid():
@@ -66,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "next_cursor": next_cursor,
         "query": query.urlencode(),
-        "can_add": has_capability(user, R),
+        "can_add": has_capability(user, Capability.REPORT_MATTERS),
     }
     return render(request, "matters/queue.html", context, status=status)
 
@@ -76,33 +71,20 @@ def queue(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     """Enter a matter; the hidden ``client_uuid`` makes a form posted twice store one."""
     user = request.user
-    _require(user, R)
+    _require(user, Capability.REPORT_MATTERS)
     sources = services.sources_for(user)
     if request.method != "POST":
         form = MatterForm(user=user, sources=sources)
         return render(request, "matters/new.html", {"form": form})
     form = MatterForm(request.POST, request.FILES, user=user, sources=sources)
     if form.is_valid():
-        values = dict(form.cleaned_data)
-        upload = values.pop("attachment")
-        existing = (
-            Matter.objects.visible_to(user)
-            .filter(created_by=user, client_uuid=values["client_uuid"])
-            .first()
-        )
-        if existing is not None:
-            return redirect("matters:detail", pk=existing.pk)
         try:
-            # The matter and its attachment are stored together or not at all.
-            with transaction.atomic():
-                matter = services.matter_create(actor=user, **values)
-                if upload is not None:
-                    services.attachment_add(actor=user, matter=matter, upload=upload)
+            matter = services.matter_create(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "file" in errors:
-                errors["attachment"] = errors.pop("file")
-            add_service_errors(form, ValidationError(errors))
+            if isinstance(exc, services.AlreadySubmitted) and exc.matter_id is not None:
+                # Posted again: the answer the first post got.
+                return redirect("matters:detail", pk=exc.matter_id)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("matters:detail", pk=matter.pk)
@@ -132,7 +114,7 @@ def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    _require(user, V)
+    _require(user, Capability.VIEW_MATTERS)
     matter = _get(user, pk)
     return render(request, "matters/detail.html", _detail_context(user, matter))
 
@@ -170,7 +152,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     if action not in ACTION_FORMS:
         raise Http404
-    _require(user, H)
+    _require(user, Capability.HANDLE_MATTERS)
     matter = _get(user, pk)
     form = ACTION_FORMS[action](request.POST)
     if form.is_valid():
@@ -195,7 +177,7 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     ``personal_data.reveal`` audit event (``core.reveal.reveal``). The page comes back
     with the number, or with the reason's error (422)."""
     user = request.user
-    _require(user, V)
+    _require(user, Capability.VIEW_MATTERS)
     matter = _get(user, pk)
     try:
         phone = reveal.reveal(
@@ -218,7 +200,7 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     user = request.user
-    _require(user, V)
+    _require(user, Capability.VIEW_MATTERS)
     visible = selectors.visible(user).values("pk")
     found = MatterAttachment.objects.filter(pk=pk, matter_id__in=visible).first()
     if found is None:
@@ -233,7 +215,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 def sla(request: HttpRequest) -> HttpResponse:
     """The bureau's deadlines per level and kind: the commander and the system admin."""
     user = request.user
-    _require(user, M)
+    _require(user, Capability.MANAGE_SLA)
     status = 200
     form = SlaForm(request.POST or None)
     if request.method == "POST":
@@ -261,7 +243,7 @@ def sla(request: HttpRequest) -> HttpResponse:
 @require_safe
 def counts(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _require(user, V)
+    _require(user, Capability.VIEW_MATTERS)
     form = CountsForm(request.GET or None)
     status, data = 200, None
     if form.is_bound and not form.is_valid():

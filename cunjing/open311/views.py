@@ -49,6 +49,7 @@ from cunjing.open311.forms import ClientForm, RequestFilters, ServiceRequestForm
 from cunjing.open311.models import Open311Client
 from cunjing.open311.openapi import openapi_document
 from cunjing.org import geo
+from cunjing.org import selectors as org_selectors
 from cunjing.org.models import Area, Bureau
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -107,22 +108,19 @@ def _limit(request: HttpRequest, group: str, key, rate: str) -> None:
 
 
 def _bureau(params) -> Bureau:
+    """The bureau ``jurisdiction_id`` names, else the one served here: the public side's rule
+    (:func:`org.selectors.public_bureau`) applied to ``OPEN311_JURISDICTION``."""
     code = (params.get("jurisdiction_id") or "").strip()
-    if code:
-        bureau = Bureau.objects.filter(code=code[:6]).first() if len(code) <= 6 else None
-        if bureau is None:
-            raise Problem.field(400, "jurisdiction_id", _("Unknown jurisdiction."))
-        return bureau
-    if settings.OPEN311_JURISDICTION:
-        bureau = Bureau.objects.filter(code=settings.OPEN311_JURISDICTION).first()
-    else:
-        bureaus = list(Bureau.objects.order_by("pk")[:2])
-        if len(bureaus) > 1:
-            raise Problem.field(400, "jurisdiction_id", _("This field is required."))
-        bureau = bureaus[0] if bureaus else None
-    if bureau is None:
-        raise Problem(404, [_("No jurisdiction is served here.")])
-    return bureau
+    if len(code) > 6:  # a county code has 6 digits: a longer one names no bureau
+        raise Problem.field(400, "jurisdiction_id", _("Unknown jurisdiction."))
+    try:
+        return org_selectors.public_bureau(code or settings.OPEN311_JURISDICTION)
+    except Bureau.DoesNotExist:
+        if code:
+            raise Problem.field(400, "jurisdiction_id", _("Unknown jurisdiction.")) from None
+        raise Problem(404, [_("No jurisdiction is served here.")]) from None
+    except Bureau.MultipleObjectsReturned:
+        raise Problem.field(400, "jurisdiction_id", _("This field is required.")) from None
 
 
 def _client(bureau: Bureau, params) -> Open311Client:

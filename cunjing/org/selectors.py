@@ -16,6 +16,7 @@ from cunjing.org.models import (
     Area,
     AreaKind,
     Beat,
+    Bureau,
     Coverage,
     Officer,
     Unit,
@@ -307,6 +308,25 @@ def area_beats_history(user, area: Area) -> QuerySet[Beat]:
         .select_related("officer")
         .order_by("-start_date", "-id")
     )
+
+
+# --- The bureau a public side serves (the portal, Open311) ------------------------------------
+
+
+def public_bureau(code: str = "") -> Bureau:
+    """The bureau that a public side (the residents' portal, Open311) serves: the one whose
+    county code is ``code`` when given (the side's setting, or the bureau a client names);
+    otherwise the only bureau, when there is exactly one. ``Bureau.DoesNotExist`` when the code
+    names no bureau or there is none; ``Bureau.MultipleObjectsReturned`` when there are several
+    and no code says which. The caller answers (a 404, a field error) and logs why."""
+    if code:
+        return Bureau.objects.get(code=code)
+    bureaus = list(Bureau.objects.order_by("pk")[:2])
+    if not bureaus:
+        raise Bureau.DoesNotExist("no bureau")
+    if len(bureaus) > 1:
+        raise Bureau.MultipleObjectsReturned("several bureaus and no code")
+    return bureaus[0]
 
 
 # --- Coverage report (村社有警) -----------------------------------------------------------

@@ -99,11 +99,6 @@ class SubmitForm(TablerForm):
             self.add_error("category", _("Choose an active category of this kind."))
         return data
 
-    def values(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("attachment", None)
-        return data
-
 
 class TrackForm(TablerForm):
     code = forms.CharField(

@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunjing.core.roles import SYSTEM
 from cunjing.matters import selectors as matter_selectors
 from cunjing.matters.models import Action, Matter, MatterEvent, MatterKind, State
-from cunjing.matters.services import SYSTEM
 from cunjing.org.models import BEAT_AREA_KINDS, Aide, Area, Bureau, Unit
 from cunjing.org.selectors import ContactCard, contact_card, filter_areas
 
@@ -127,37 +127,37 @@ def _automatic(event: MatterEvent) -> bool:
 
 def _label(event: MatterEvent, unit: str, matter: Matter) -> tuple[str, bool]:
     """The resident's label of a timeline row, and whether it is an escalation."""
-    a = event.action
-    if a == Action.CREATE:
+    action = event.action
+    if action == Action.CREATE:
         return _("Submitted; received by %(unit)s") % {"unit": unit}, False
-    if a == Action.ACCEPT:
+    if action == Action.ACCEPT:
         return _("Taken up by %(unit)s") % {"unit": unit}, False
-    if a == Action.REPLY:
+    if action == Action.REPLY:
         return _("%(unit)s answered you") % {"unit": unit}, False
-    if a == Action.RESOLVE:
+    if action == Action.RESOLVE:
         return _("Handled by %(unit)s; please confirm") % {"unit": unit}, False
-    if a == Action.ESCALATE:
+    if action == Action.ESCALATE:
         if _automatic(event):
             return (
                 _("Not handled in time: automatically escalated to %(unit)s") % {"unit": unit},
                 True,
             )
         return _("Passed up to %(unit)s") % {"unit": unit}, True
-    if a == Action.OVERDUE:
+    if action == Action.OVERDUE:
         return _("Not handled in time: flagged for supervision at %(unit)s") % {"unit": unit}, True
-    if a == Action.REFER:
+    if action == Action.REFER:
         return _("Referred to %(body)s") % {"body": matter.referred_to}, False
-    if a == Action.MERGE:
+    if action == Action.MERGE:
         return _("Handled together with a report of the same problem"), False
-    if a == Action.CONFIRM:
+    if action == Action.CONFIRM:
         return _("You confirmed the handling; closed"), False
-    if a == Action.REOPEN:
+    if action == Action.REOPEN:
         return _("You reopened it; back to %(unit)s") % {"unit": unit}, False
-    if a == Action.RATE:
+    if action == Action.RATE:
         return _("You rated the handling"), False
-    if a == Action.CLOSE:
+    if action == Action.CLOSE:
         return _("Closed"), False
-    if a == Action.CASE:
+    if action == Action.CASE:
         return _("Taken up as a case"), False
     return str(event.get_action_display()), False
 

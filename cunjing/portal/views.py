@@ -12,7 +12,6 @@ with field errors (422), nothing lost. Output is auto-escaped templates only.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import national_phone
-from cunjing.core.roles import RESIDENT
 from cunjing.matters import services
 from cunjing.matters.models import Action, Matter, Source
 from cunjing.org.models import Area
@@ -89,18 +87,10 @@ def submit(request: HttpRequest) -> HttpResponse:
         return blocked
     form = SubmitForm(request.POST, request.FILES, bureau=bureau)
     if form.is_valid():
-        upload = form.cleaned_data["attachment"]
         try:
-            # The matter and its attachment are stored together or not at all.
-            with transaction.atomic():
-                matter = services.matter_submit(source=Source.PORTAL, **form.values())
-                if upload is not None:
-                    services.attachment_add(actor=RESIDENT, matter=matter, upload=upload)
+            matter = services.matter_submit(source=Source.PORTAL, **form.cleaned_data)
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "file" in errors:
-                errors["attachment"] = errors.pop("file")
-            add_service_errors(form, ValidationError(errors))
+            add_service_errors(form, exc)
         else:
             return render(request, "portal/submitted.html", {"matter": matter}, status=201)
     area = form.cleaned_data.get("area") if hasattr(form, "cleaned_data") else None

@@ -86,7 +86,7 @@ def test_closed_and_resolved_matters_are_not_escalated(county):
 def test_the_command_and_the_task_run_the_same_service(county, monkeypatch):
     m = new_matter(county)
     later = m.created_at + dt.timedelta(hours=25)
-    monkeypatch.setattr(services.timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "now", lambda: later)
     out = io.StringIO()
     call_command("escalate_overdue", stdout=out)
     assert out.getvalue().strip() == "escalated 1, closed 0"

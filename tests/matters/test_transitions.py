@@ -199,7 +199,7 @@ def test_reopen_only_within_seven_days_and_rating_only_once(county, monkeypatch)
     with pytest.raises(ValidationError):
         services.matter_rate(**{**code, "tracking_code": m.tracking_code}, score=9)
     late = timezone.now() + dt.timedelta(days=7, hours=1)
-    monkeypatch.setattr(services.timezone, "now", lambda: late)
+    monkeypatch.setattr(timezone, "now", lambda: late)
     with pytest.raises(ValidationError):
         services.matter_reopen(**code, reason="没修好")
     monkeypatch.undo()
