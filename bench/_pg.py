@@ -147,53 +147,54 @@ def build_county(kind: str):
 
     from django.db import transaction
 
+    from cunjing.core.roles import SYSTEM
     from cunjing.org import services as org
 
     with transaction.atomic():
-        bureau = org.bureau_create(actor=None, name="基准县公安局", code="419901")
+        bureau = org.bureau_create(actor=SYSTEM, name="基准县公安局", code="419901")
         root = org.bureau_root_unit(bureau)
         county = org.area_create(
-            actor=None,
+            actor=SYSTEM,
             bureau=bureau,
             parent=None,
             kind="county",
             name="基准县",
             division_code="419901000000",
         )
-        org.coverage_create(actor=None, unit=root, area=county)
+        org.coverage_create(actor=SYSTEM, unit=root, area=county)
         n = 0
         for s in range(2):
             station = org.unit_create(
-                actor=None, parent=root, kind="station", name=f"基准{s + 1}派出所"
+                actor=SYSTEM, parent=root, kind="station", name=f"基准{s + 1}派出所"
             )
             town = org.area_create(
-                actor=None,
+                actor=SYSTEM,
                 bureau=bureau,
                 parent=county,
                 kind="town",
                 name=f"基准{s + 1}镇",
                 division_code=f"4199011{s}0000",
             )
-            org.coverage_create(actor=None, unit=station, area=town)
+            org.coverage_create(actor=SYSTEM, unit=station, area=town)
             office = org.unit_create(
-                actor=None, parent=station, kind="office", name=f"基准{s + 1}中心警务室"
+                actor=SYSTEM, parent=station, kind="office", name=f"基准{s + 1}中心警务室"
             )
             for w in range(3):
                 n += 1
                 ws = org.unit_create(
-                    actor=None, parent=office, kind="workstation", name=f"基准{n}村警务工作站"
+                    actor=SYSTEM, parent=office, kind="workstation", name=f"基准{n}村警务工作站"
                 )
                 village = org.area_create(
-                    actor=None,
+                    actor=SYSTEM,
                     bureau=bureau,
                     parent=town,
                     kind="village",
                     name=f"基准{n}村",
                     division_code=f"4199011{s}02{w:02d}",
                 )
-                org.coverage_create(actor=None, unit=ws, area=village)
+                org.coverage_create(actor=SYSTEM, unit=ws, area=village)
                 officer = org.officer_create(
-                    actor=None,
+                    actor=SYSTEM,
                     unit=ws,
                     name=f"民警{n}",
                     badge_number=f"0999{n:02d}",
@@ -201,7 +202,7 @@ def build_county(kind: str):
                     title="民警",
                 )
                 org.beat_assign(
-                    actor=None,
+                    actor=SYSTEM,
                     officer=officer,
                     area=village,
                     start_date=dt.date(2014, 9, 1),
@@ -216,10 +217,10 @@ def beat_accounts(bureau, n: int) -> list[Beat]:
     from django.db import transaction
 
     from cunjing.accounts import services as accounts
-    from cunjing.core.roles import Role
-    from cunjing.fieldwork.services import serving_unit
+    from cunjing.core.roles import SYSTEM, Role
     from cunjing.org.models import BEAT_AREA_KINDS, Officer
     from cunjing.org.models import Beat as BeatRow
+    from cunjing.org.selectors import record_unit
 
     password = _password()
     found: list[Beat] = []
@@ -241,7 +242,7 @@ def beat_accounts(bureau, n: int) -> list[Beat]:
             if beat is None:
                 continue
             user = accounts.user_create(
-                actor=None,
+                actor=SYSTEM,
                 username=f"bench-{officer.badge_number}",
                 password=password,
                 role=Role.BEAT_OFFICER,
@@ -249,7 +250,7 @@ def beat_accounts(bureau, n: int) -> list[Beat]:
                 full_name=officer.name,
                 officer=officer,
             )
-            unit = serving_unit(user, beat.area)
+            unit = record_unit(beat.area, actor=user)
             found.append(Beat(user.pk, user.username, beat.area_id, unit.pk))
     return found
 
@@ -258,12 +259,13 @@ def any_user(bureau, role: str):
     """An account of ``role`` in ``bureau`` (created over the bureau's root unit if none)."""
     from cunjing.accounts import services as accounts
     from cunjing.accounts.models import User
+    from cunjing.core.roles import SYSTEM
     from cunjing.org import services as org
 
     user = User.objects.filter(bureau=bureau, role=role).order_by("pk").first()
     if user is None:
         user = accounts.user_create(
-            actor=None,
+            actor=SYSTEM,
             username=f"bench-{role}",
             password=_password(),
             role=role,
