@@ -122,7 +122,7 @@ def _units_by_level(matter: Matter) -> dict[str, Unit]:
 
 def _automatic(event: MatterEvent) -> bool:
     """A row written by the system itself (the periodic escalation), not by a person."""
-    return event.actor_id is None and event.actor_name == SYSTEM
+    return event.actor_id is None and event.actor_name == SYSTEM.role
 
 
 def _label(event: MatterEvent, unit: str, matter: Matter) -> tuple[str, bool]:
