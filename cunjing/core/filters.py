@@ -99,22 +99,34 @@ class DateFilter(Filter):
 
 
 class ChoiceFilter(Filter):
-    """One of ``choices`` (a ``TextChoices``); the page's select starts with ``empty_label``."""
+    """One of ``choices`` (a ``TextChoices``); the page's select starts with ``empty_label``.
+    With a ``default``, the filter always applies: a missing value means the default, the page's
+    select has no empty entry and the API refuses an empty value."""
 
-    def __init__(self, choices: type[Enum], *, empty_label="", **kwargs):
+    def __init__(self, choices: type[Enum], *, empty_label="", default=None, **kwargs):
         super().__init__(**kwargs)
         self.enum = choices
         self.empty_label = empty_label
+        self.default = default
 
     def api(self):
+        if self.default is not None:
+            return self.enum, Field(self.default, description=self.description)
         return Annotated[self.enum | None, EmptyAsNone], Field(None, description=self.description)
 
     def form_field(self, user):
+        choices = list(self.enum.choices)
+        if self.default is None:
+            choices.insert(0, ("", self.empty_label))
         return forms.ChoiceField(
-            label=self.label,
-            required=False,
-            choices=[("", self.empty_label), *self.enum.choices],
+            label=self.label, required=False, choices=choices, initial=self.default
         )
+
+    def value(self, cleaned):
+        value = super().value(cleaned)
+        if value is None:
+            return self.default
+        return value.value if isinstance(value, Enum) else value
 
 
 class TextFilter(Filter):
@@ -160,21 +172,29 @@ class BoolFilter(Filter):
 
 class CursorFilter(Filter):
     """``before``: the ``next`` cursor of the previous page (``core.pagination``), checked by
-    the paginator — a malformed one is a 422 on ``before``."""
+    the paginator — a malformed one is a 422 on ``before``. A list ordered by id alone may
+    declare ``integer=True``: its cursor is the last id shown, a number in the API."""
 
     paging = True
 
-    def __init__(self, *, max_length: int = CURSOR_MAX_LENGTH, **kwargs):
+    def __init__(self, *, max_length: int = CURSOR_MAX_LENGTH, integer: bool = False, **kwargs):
         kwargs.setdefault("description", "The `next` cursor of the previous page.")
         super().__init__(**kwargs)
         self.max_length = max_length
+        self.integer = integer
 
     def api(self):
+        if self.integer:
+            return Annotated[Id | None, EmptyAsNone], Field(None, description=self.description)
         return Annotated[Text | None, EmptyAsNone], Field(
             None, max_length=self.max_length, description=self.description
         )
 
     def form_field(self, user):
+        if self.integer:
+            return forms.IntegerField(
+                required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+            )
         return forms.CharField(required=False, max_length=self.max_length, widget=forms.HiddenInput)
 
 

@@ -18,12 +18,10 @@ from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
 from cunjing.core.masking import mask_phone
 from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
+from cunjing.matters.filters import MatterFilters
 from cunjing.matters.models import (
-    LEVEL_ORDER,
     Matter,
     MatterCategory,
-    MatterKind,
-    SlaPolicy,
 )
 from cunjing.matters.schemas import (
     AttachmentOut,
@@ -157,26 +155,7 @@ def sla_list(request: HttpRequest):
         has_capability(user, Capability.MANAGE_SLA) or has_capability(user, Capability.VIEW_MATTERS)
     ):
         require(request, Capability.MANAGE_SLA)
-    custom = {(p.level, p.kind): p for p in SlaPolicy.objects.filter(bureau_id=user.bureau_id)}
-    rows = []
-    for level in LEVEL_ORDER:
-        for kind in MatterKind.values:
-            policy = custom.get((level, kind))
-            reply, resolve = (
-                (policy.reply_hours, policy.resolve_hours)
-                if policy
-                else services.sla_default(level, kind)
-            )
-            rows.append(
-                {
-                    "level": level,
-                    "kind": kind,
-                    "reply_hours": reply,
-                    "resolve_hours": resolve,
-                    "custom": policy is not None,
-                }
-            )
-    return rows
+    return selectors.sla_table(user.bureau_id)
 
 
 @router.put(
@@ -277,9 +256,13 @@ def create(request: HttpRequest, payload: MatterIn):
 )
 def list_(request: HttpRequest, filters: Query[MatterFilter]):
     user = require(request, Capability.VIEW_MATTERS)
-    qs = selectors.matter_list(user, **filters.model_dump(exclude={"limit"}, exclude_none=True))
-    rows, cursor = selectors.page(qs.select_related("category"), filters.limit)
-    return {"items": [MatterOut.model_validate(present(m)) for m in rows], "next": cursor}
+    found = selectors.matter_page(
+        MatterFilters.queryset(user, filters).select_related("category"),
+        limit=filters.limit,
+        before=filters.before,
+    )
+    items = [MatterOut.model_validate(present(m)) for m in found.items]
+    return {"items": items, "next": None if found.next is None else int(found.next)}
 
 
 @router.get(

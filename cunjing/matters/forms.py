@@ -9,34 +9,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import DATE_WIDGET, NameChoiceField, TablerForm
-from cunjing.matters.models import Level, MatterCategory, MatterKind, ReplyChannel, Source, State
+from cunjing.matters.filters import MatterFilters
+from cunjing.matters.models import Level, MatterCategory, MatterKind, ReplyChannel, Source
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 3})
 _DESK_SOURCES = [(s.value, s.label) for s in (Source.HOTLINE, Source.WECHAT, Source.SMS)]
 
 
-class QueueForm(TablerForm):
-    queue = forms.ChoiceField(
-        label=_("list"),
-        required=False,
-        choices=[
-            ("all", _("All")),
-            ("mine", _("My queue")),
-            ("overdue", _("Overdue")),
-            ("awaiting_reply", _("Awaiting reply")),
-        ],
-    )
-    kind = forms.ChoiceField(
-        label=_("kind"), required=False, choices=[("", "—"), *MatterKind.choices]
-    )
-    state = forms.ChoiceField(label=_("state"), required=False, choices=[("", "—"), *State.choices])
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def filters(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-        data.setdefault("queue", "all")
-        return data
+QueueForm = MatterFilters.form("QueueForm")
 
 
 class MatterForm(TablerForm):

@@ -2,12 +2,12 @@
 string and number; outputs carry the reporter's phone masked."""
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated
 
 from ninja import Field, Schema
 
 from cunjing.core.api import BodyId, EmptyAsNone, Id, InputSchema, QueryDate, Text
+from cunjing.matters.filters import MatterFilters
 from cunjing.matters.models import (
     Action,
     Level,
@@ -85,30 +85,9 @@ class SlaIn(InputSchema):
     resolve_hours: Annotated[int, Field(ge=1, le=8760, strict=True)]
 
 
-class QueueName(StrEnum):
-    MINE = "mine"
-    OVERDUE = "overdue"
-    AWAITING_REPLY = "awaiting_reply"
-    ALL = "all"
-
-
-class MatterFilter(Schema):
-    queue: QueueName = Field(
-        QueueName.ALL,
-        description="mine: at your unit awaiting action; overdue; awaiting_reply; all.",
-    )
-    kind: Annotated[MatterKind | None, EmptyAsNone] = None
-    state: Annotated[State | None, EmptyAsNone] = None
-    area: Annotated[Id | None, EmptyAsNone] = None
-    unit: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="Handled by this unit or a unit below it."
-    )
-    date_from: Annotated[QueryDate | None, EmptyAsNone] = None
-    date_to: Annotated[QueryDate | None, EmptyAsNone] = None
-    before: Annotated[Id | None, EmptyAsNone] = Field(
-        None, description="The `next` cursor of the previous page."
-    )
-    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX)
+MatterFilter = MatterFilters.schema(
+    "MatterFilter", limit=(int, Field(LIST_DEFAULT, ge=1, le=LIST_MAX))
+)
 
 
 class CountsFilter(Schema):

@@ -2,8 +2,8 @@
 aides see no crime leads. Ids the caller sends are matched through the caller's scope
 (invisible or missing → ``DoesNotExist``, a 404).
 
-Lists are keyset-paginated on ``-id`` (ids grow with creation): ``before`` is the last id of the
-previous page.
+Lists are keyset-paginated (``core.pagination``) on ``-id`` (ids grow with creation): ``before`` is
+the last id of the previous page.
 """
 
 from __future__ import annotations
@@ -13,16 +13,20 @@ import statistics
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cunjing.core.pagination import KeysetPage, keyset_page
 from cunjing.core.roles import Role
 from cunjing.matters.models import (
     LEVEL_ORDER,
     OPEN_STATES,
     PUBLIC_SOURCES,
     Matter,
+    MatterKind,
+    SlaPolicy,
     State,
 )
 from cunjing.matters.services.similarity import (
@@ -31,21 +35,49 @@ from cunjing.matters.services.similarity import (
     DUPLICATE_THRESHOLD,
     similarity,
 )
+from cunjing.matters.services.sla import sla_default
 from cunjing.org.models import Area, Unit
 
+# Newest first: ids grow with creation.
+MATTER_ORDER = ("-id",)
 
-class Queue:
-    MINE = "mine"
-    OVERDUE = "overdue"
-    AWAITING_REPLY = "awaiting_reply"
-    ALL = "all"
-    CHOICES = (MINE, OVERDUE, AWAITING_REPLY, ALL)
+
+class Queue(TextChoices):
+    """The matters lists of the queue page and the API."""
+
+    ALL = "all", gettext_lazy("All")
+    MINE = "mine", gettext_lazy("My queue")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    AWAITING_REPLY = "awaiting_reply", gettext_lazy("Awaiting reply")
 
 
 def visible(user) -> QuerySet:
     """The matters ``user`` may read: their scope, and no crime leads for aides (both are
     ``Matter.objects.visible_to``)."""
     return Matter.objects.visible_to(user)
+
+
+def sla_table(bureau_id: int) -> list[dict]:
+    """The bureau's deadlines of every level (in routing order) and kind: its own policy where it
+    set one (``custom``), else the default. One query; the deadlines page and the API read it."""
+    custom = {(p.level, p.kind): p for p in SlaPolicy.objects.filter(bureau_id=bureau_id)}
+    rows = []
+    for level in LEVEL_ORDER:
+        for kind in MatterKind.values:
+            policy = custom.get((level, kind))
+            reply, resolve = (
+                (policy.reply_hours, policy.resolve_hours) if policy else sla_default(level, kind)
+            )
+            rows.append(
+                {
+                    "level": level,
+                    "kind": kind,
+                    "reply_hours": reply,
+                    "resolve_hours": resolve,
+                    "custom": policy is not None,
+                }
+            )
+    return rows
 
 
 def matter_get(user, pk: int) -> Matter:
@@ -84,7 +116,6 @@ def matter_list(
     unit: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    before: int | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet:
     """The matters visible to ``user``, newest first, filtered. ``unit`` means handled by that
@@ -104,20 +135,19 @@ def matter_list(
         qs = qs.filter(created_at__gte=_start_of(date_from))
     if date_to is not None:
         qs = qs.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
-    if before is not None:
-        qs = qs.filter(id__lt=before)
-    return qs.select_related("area", "handling_unit").order_by("-id")
+    return qs.select_related("area", "handling_unit").order_by(*MATTER_ORDER)
 
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def page(qs: QuerySet, limit: int) -> tuple[list[Matter], int | None]:
-    rows = list(qs[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].pk if more and rows else None)
+def matter_page(qs: QuerySet, *, limit: int, before: int | None = None) -> KeysetPage:
+    """One page of a matter list, newest first, after the matter ``before`` (its id: the
+    cursor of this ordering is the id in decimal)."""
+    return keyset_page(
+        qs, order=MATTER_ORDER, limit=limit, before=None if before is None else str(before)
+    )
 
 
 def timeline(matter: Matter) -> list:

@@ -22,6 +22,7 @@ from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_phone
 from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
+from cunjing.matters.filters import MatterFilters
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
 from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
 
@@ -46,14 +47,15 @@ def _get(user, pk: int) -> Matter:
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, Capability.VIEW_MATTERS)
-    form = QueueForm(request.GET or None)
+    form = QueueForm(request.GET, user=user)
     status, rows, next_cursor = 200, [], None
-    if form.is_bound and not form.is_valid():
+    if not form.is_valid():
         status = UNPROCESSABLE
     else:
-        filters = form.filters() if form.is_bound else {"queue": "all"}
-        qs = selectors.matter_list(user, **filters)
-        rows, next_cursor = selectors.page(qs, PER_PAGE)
+        found = selectors.matter_page(
+            MatterFilters.queryset(user, form), limit=PER_PAGE, before=form.cursor()
+        )
+        rows, next_cursor = found.items, found.next
     query = request.GET.copy()
     query.pop("before", None)
     context = {
@@ -228,10 +230,11 @@ def sla(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect("matters:sla")
         status = UNPROCESSABLE
+    rows = selectors.sla_table(user.bureau_id)
     table = [
         (
             Level(level).label,
-            [services.sla_hours(user.bureau_id, level, kind) for kind in MatterKind.values],
+            [(r["reply_hours"], r["resolve_hours"]) for r in rows if r["level"] == level],
         )
         for level in LEVEL_ORDER
     ]

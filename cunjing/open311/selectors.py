@@ -24,8 +24,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cunjing.matters.models import (
     OPEN_STATES,
@@ -38,6 +41,8 @@ from cunjing.matters.models import (
     State,
 )
 from cunjing.open311.models import Open311Client, Open311Request
+from cunjing.org import geo
+from cunjing.org.models import Area
 
 OPEN, CLOSED = "open", "closed"
 OPEN311_STATUS = {state: (OPEN if state in OPEN_STATES else CLOSED) for state in State.values}
@@ -202,3 +207,37 @@ def client_requests(
     if statuses:
         qs = qs.filter(state__in=states_for(statuses))
     return _with_tokens(list(_annotated(qs).order_by("-created_at", "-id")[:LIST_LIMIT]))
+
+
+def request_area(
+    bureau_id: int, *, lat: float | None, long: float | None, address_string: str = ""
+) -> Area:
+    """The village or community a request is about: the area at its point (or the nearest
+    within ``OPEN311_NEAREST_KM``), else the one area its address names. Otherwise a
+    ``ValidationError`` on ``lat`` (a point outside the bureau and no address) or on
+    ``address_string`` (no village named, or several: their full names listed)."""
+    if lat is not None:
+        area = geo.area_at_point(
+            bureau_id=bureau_id,
+            latitude=lat,
+            longitude=long,
+            nearest_km=settings.OPEN311_NEAREST_KM,
+        )
+        if area is not None:
+            return area
+        if not address_string:
+            raise ValidationError({"lat": _("The location is outside the bureau’s villages.")})
+    found = geo.areas_named_in(bureau_id=bureau_id, text=address_string)
+    if found.area is not None:
+        return found.area
+    if found.candidates:
+        names = "、".join(_full_name(a) for a in found.candidates)
+        message = _("The address could mean several villages: %(names)s.") % {"names": names}
+    else:
+        message = _("The address names no village or community of this bureau.")
+    raise ValidationError({"address_string": message})
+
+
+def _full_name(area: Area) -> str:
+    township = area.get_parent()
+    return f"{township.name}{area.name}" if township else area.name

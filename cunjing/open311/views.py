@@ -48,9 +48,8 @@ from cunjing.open311 import formats, selectors, services
 from cunjing.open311.forms import ClientForm, RequestFilters, ServiceRequestForm
 from cunjing.open311.models import Open311Client
 from cunjing.open311.openapi import openapi_document
-from cunjing.org import geo
 from cunjing.org import selectors as org_selectors
-from cunjing.org.models import Area, Bureau
+from cunjing.org.models import Bureau
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+08:00"  # when this endpoint's interface last changed
@@ -256,35 +255,6 @@ def requests(request, fmt, bureau, params):
     return formats.respond(fmt, "service_requests", _request_rows(rows))
 
 
-def _area(bureau: Bureau, form: ServiceRequestForm) -> Area:
-    data = form.cleaned_data
-    if data.get("lat") is not None:
-        area = geo.area_at_point(
-            bureau_id=bureau.pk,
-            latitude=data["lat"],
-            longitude=data["long"],
-            nearest_km=settings.OPEN311_NEAREST_KM,
-        )
-        if area is not None:
-            return area
-        if not data.get("address_string"):
-            raise Problem.field(400, "lat", _("The location is outside the bureau’s villages."))
-    found = geo.areas_named_in(bureau_id=bureau.pk, text=data.get("address_string", ""))
-    if found.area is not None:
-        return found.area
-    if found.candidates:
-        names = "、".join(_full_name(a) for a in found.candidates)
-        message = _("The address could mean several villages: %(names)s.") % {"names": names}
-    else:
-        message = _("The address names no village or community of this bureau.")
-    raise Problem.field(400, "address_string", message)
-
-
-def _full_name(area: Area) -> str:
-    township = area.get_parent()
-    return f"{township.name}{area.name}" if township else area.name
-
-
 def _submit(request, fmt, bureau, params):
     client = _client(bureau, params)
     _limit(
@@ -300,8 +270,13 @@ def _submit(request, fmt, bureau, params):
     service = selectors.service_get(bureau.pk, data["service_code"])
     if service is None:
         raise Problem.field(400, "service_code", _("Unknown service."))
-    area = _area(bureau, form)
     try:
+        area = selectors.request_area(
+            bureau.pk,
+            lat=data.get("lat"),
+            long=data.get("long"),
+            address_string=data.get("address_string", ""),
+        )
         row = services.request_submit(
             client=client,
             service=service,
