@@ -79,8 +79,22 @@ class ReferForm(TablerForm):
 
 
 class MergeForm(TablerForm):
-    target = forms.IntegerField(label=_("duplicate of (matter number)"), min_value=1)
+    """Merge into a report of the same problem: the choices are the matters that qualify
+    (``matters.selectors.merge_candidates``: same kind, same village or community)."""
+
+    target = forms.TypedChoiceField(label=_("report of the same problem"), coerce=int)
     note = forms.CharField(label=_("note"), max_length=2000, required=False)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            (
+                m.pk,
+                f"#{m.pk} · {m.created_at:%Y-%m-%d} · {m.get_state_display()} · "
+                f"{m.description[:30]}",
+            )
+            for m in candidates
+        ]
 
 
 class CaseForm(TablerForm):

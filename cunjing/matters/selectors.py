@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet, TextChoices
@@ -26,9 +27,11 @@ from cunjing.matters.models import (
     PUBLIC_SOURCES,
     Matter,
     MatterKind,
+    MatterReply,
     SlaPolicy,
     State,
 )
+from cunjing.matters.services.merging import MERGE_CHAIN_MAX
 from cunjing.matters.services.similarity import (
     DUPLICATE_CANDIDATES,
     DUPLICATE_DAYS,
@@ -195,6 +198,137 @@ def matter_by_code(*, bureau_id: int, tracking_code: str) -> Matter:
     return Matter.objects.select_related("area", "handling_unit").get(
         bureau_id=bureau_id, tracking_code=code
     )
+
+
+# --- Merging -----------------------------------------------------------------------------------
+
+MERGE_CANDIDATES = 20
+MERGE_CANDIDATE_DAYS = 30
+
+
+def merge_candidates(user, matter: Matter) -> list[Matter]:
+    """The matters ``user`` may merge ``matter`` into: visible, of the same kind, about the same
+    village or community, not merged themselves, created in the 30 days around it; the most
+    similar first, then the newest (at most 20)."""
+    span = dt.timedelta(days=MERGE_CANDIDATE_DAYS)
+    rows = list(
+        visible(user)
+        .filter(
+            bureau_id=matter.bureau_id,
+            area_id=matter.area_id,
+            kind=matter.kind,
+            created_at__gte=matter.created_at - span,
+            created_at__lte=matter.created_at + span,
+        )
+        .exclude(pk=matter.pk)
+        .exclude(state=State.MERGED)
+        .order_by("-created_at", "-id")[:MERGE_CANDIDATES]
+    )
+    rows.sort(key=lambda m: (-similarity(matter.description, m.description), -m.pk))
+    return rows
+
+
+# --- What the reporter reads --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    """A matter as its reporter reads it, on the portal and through Open311 alike.
+
+    ``carrier`` is the matter whose handling answers for theirs: the matter itself, or for a
+    merged matter the one it was merged into (its progress, state and outcome). ``outcome`` is
+    the sentence that says how it ended or where it stands; ``replies`` are the answers written
+    to this reporter. Internal notes (accept notes, escalation reasons, a referral's note, a
+    merge's note) are never part of it, and nor is the outcome of a crime lead."""
+
+    matter: Matter
+    carrier: Matter
+    outcome: str
+    replies: list[MatterReply]
+
+    @property
+    def merged(self) -> bool:
+        return self.matter.state == State.MERGED
+
+    @property
+    def status_notes(self) -> str:
+        """The outcome, then every reply newest first, one per line (Open311's
+        ``status_notes``)."""
+        lines = [self.outcome] if self.outcome else []
+        for reply in reversed(self.replies):
+            at = timezone.localtime(reply.created_at).strftime("%Y-%m-%d %H:%M")
+            lines.append(f"{at} {reply.unit.name}: {reply.text}")
+        return "\n".join(lines)
+
+
+def _outcome(matter: Matter, carrier: Matter) -> str:
+    secret = MatterKind.LEAD in (matter.kind, carrier.kind)
+    if carrier.state in (State.RESOLVED, State.CLOSED):
+        if secret:
+            text = _("Handled. The outcome of a tip about a crime is not made public.")
+        else:
+            text = _("Outcome: %(resolution)s") % {"resolution": carrier.resolution}
+    elif carrier.state == State.REFERRED:
+        text = _("Referred to %(body)s, which handles it from now on.") % {
+            "body": carrier.referred_to
+        }
+    elif matter.pk != carrier.pk:
+        text = _("It is being handled.")
+    else:
+        return ""
+    if matter.pk != carrier.pk:
+        merged = _("Handled together with another report of the same problem.")
+        # Chinese sentences follow each other without a space.
+        return _("%(merged)s %(outcome)s") % {"merged": merged, "outcome": text}
+    return text
+
+
+def reporter_views(matters: list[Matter]) -> dict[int, ReporterView]:
+    """The reporter's view of each matter, by id: two queries for any number of matters (the
+    carriers of merged ones, the replies), more only for chains of merges."""
+    carriers: dict[int, Matter] = {m.pk: m for m in matters}
+    pending = {m.pk: m.merged_into_id for m in matters if m.state == State.MERGED}
+    fetched: dict[int, Matter] = {}
+    for _hop in range(MERGE_CHAIN_MAX):
+        wanted = {target for target in pending.values() if target and target not in fetched}
+        if wanted:
+            fetched.update(
+                (m.pk, m)
+                for m in Matter.objects.select_related("area", "handling_unit", "category").filter(
+                    pk__in=wanted
+                )
+            )
+        following = {}
+        for pk, target in pending.items():
+            found = fetched.get(target)
+            if found is None:
+                continue
+            carriers[pk] = found
+            if found.state == State.MERGED and found.merged_into_id and found.merged_into_id != pk:
+                following[pk] = found.merged_into_id
+        if not following:
+            break
+        pending = following
+    by_matter: dict[int, list[MatterReply]] = defaultdict(list)
+    for reply in (
+        MatterReply.objects.filter(matter_id__in=[m.pk for m in matters])
+        .select_related("unit")
+        .order_by("created_at", "id")
+    ):
+        by_matter[reply.matter_id].append(reply)
+    return {
+        m.pk: ReporterView(
+            matter=m,
+            carrier=carriers[m.pk],
+            outcome=_outcome(m, carriers[m.pk]),
+            replies=by_matter[m.pk],
+        )
+        for m in matters
+    }
+
+
+def reporter_view(matter: Matter) -> ReporterView:
+    return reporter_views([matter])[matter.pk]
 
 
 # --- Counts -------------------------------------------------------------------------------------

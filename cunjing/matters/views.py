@@ -93,6 +93,14 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(request, "matters/new.html", {"form": form}, status=UNPROCESSABLE)
 
 
+def _action_form(name: str, user, matter: Matter, data=None):
+    """The form of one handler action; merging offers only the matters that qualify."""
+    if name == "merge":
+        candidates = selectors.merge_candidates(user, matter)
+        return ACTION_FORMS[name](data, candidates=candidates)
+    return ACTION_FORMS[name](data)
+
+
 def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
     actions = services.handler_actions(user, matter)
     forms = forms or {}
@@ -105,9 +113,12 @@ def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
         "attachments": selectors.attachments(matter),
         "duplicates": selectors.possible_duplicates(user, matter),
         "action_forms": [
-            (name, forms.get(name) or ACTION_FORMS[name]())
+            (name, form)
             for name in ACTION_FORMS
             if name in actions
+            for form in [forms.get(name) or _action_form(name, user, matter)]
+            # nothing to merge into: no merge form
+            if name != "merge" or form.fields["target"].choices
         ],
     }
 
@@ -156,7 +167,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     _require(user, Capability.HANDLE_MATTERS)
     matter = _get(user, pk)
-    form = ACTION_FORMS[action](request.POST)
+    form = _action_form(action, user, matter, request.POST)
     if form.is_valid():
         try:
             ACTION_SERVICES[action](user, matter, form.cleaned_data)

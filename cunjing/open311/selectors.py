@@ -1,14 +1,17 @@
 """Reads of Open311: the bureau's services, a client list of keys, and service requests as the
 spec shows them — public fields only.
 
-Public means: the matter's service, status, the handling unit's name, the latest reply to the
-reporter, the deadline, times, the village. Never the reporter's name or phone, the staff who
-handled it, the timeline's notes or the resolution text. A crime lead (kind ``lead``) shows no
-description and no location to anyone reading it back: a tip is not repeated outward.
+Public means what the reporter reads on the portal (``matters.selectors.ReporterView``, one rule
+for both): the matter's service, status, the handling unit's name, the deadline, times, the
+village, and in ``status_notes`` the outcome (the resolution, where it was referred, that it is
+handled together with another report) and every reply to the reporter. Never the reporter's name
+or phone, the staff who handled it, the timeline's internal notes, or the outcome of a crime
+lead; a lead (kind ``lead``) also shows no description and no location to anyone reading it
+back: a tip is not repeated outward.
 
 Status (the spec has two): ``open`` while the matter is new or accepted (``OPEN_STATES``);
-``closed`` once resolved, closed, referred elsewhere or merged into a duplicate. A resolved
-matter the reporter reopens is ``open`` again.
+``closed`` once resolved, closed or referred elsewhere. A matter merged into another reads the
+status of that one. A resolved matter the reporter reopens is ``open`` again.
 
 Which requests a caller may read:
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +40,9 @@ from cunjing.matters.models import (
     MatterCategory,
     MatterEvent,
     MatterKind,
-    MatterReply,
     State,
 )
+from cunjing.matters.selectors import ReporterView, reporter_views
 from cunjing.open311.models import Open311Client, Open311Request
 from cunjing.org import geo
 from cunjing.org.models import Area
@@ -114,34 +117,37 @@ class PublicRequest:
 
 
 def _annotated(qs: QuerySet) -> QuerySet:
-    latest_reply = MatterReply.objects.filter(matter=OuterRef("pk")).order_by("-created_at", "-id")
     latest_event = MatterEvent.objects.filter(matter=OuterRef("pk")).order_by("-created_at", "-id")
     return (
         qs.filter(source__in=PUBLIC_SOURCES)
         .select_related("area", "handling_unit", "category")
-        .annotate(
-            latest_reply=Subquery(latest_reply.values("text")[:1]),
-            updated=Subquery(latest_event.values("created_at")[:1]),
-        )
+        .annotate(updated=Subquery(latest_event.values("created_at")[:1]))
     )
 
 
-def _public(matter: Matter, tokens: dict[int, uuid.UUID]) -> PublicRequest:
+def _public(
+    matter: Matter, tokens: dict[int, uuid.UUID], view: ReporterView, carrier_updated
+) -> PublicRequest:
     secret = matter.kind == MatterKind.LEAD
     category = matter.category
     token = tokens.get(matter.pk)
+    carrier = view.carrier  # a merged request reads the handling of the one it joined
+    updated = max(
+        (t for t in (matter.updated, carrier_updated) if t is not None),
+        default=matter.created_at,
+    )
     return PublicRequest(
         service_request_id=matter.tracking_code,
-        status=status_of(matter.state),
-        status_notes=matter.latest_reply or None,
+        status=status_of(carrier.state),
+        status_notes=view.status_notes or None,
         service_name=category.name if category else matter.get_kind_display(),
         service_code=str(category.pk) if category else "",
         description=None if secret else matter.description,
-        agency_responsible=matter.handling_unit.name,
+        agency_responsible=carrier.handling_unit.name,
         service_notice=None,
         requested_datetime=matter.created_at,
-        updated_datetime=matter.updated or matter.created_at,
-        expected_datetime=matter.resolve_due_at,
+        updated_datetime=updated,
+        expected_datetime=carrier.resolve_due_at,
         address="" if secret else matter.area.name,
         address_id=None,
         zipcode=None,
@@ -153,12 +159,26 @@ def _public(matter: Matter, tokens: dict[int, uuid.UUID]) -> PublicRequest:
 
 
 def _with_tokens(matters: list[Matter]) -> list[PublicRequest]:
+    """The public requests of ``matters``: a fixed number of queries for any number of them
+    (tokens, the reporter's views, the latest change of the matters merged ones joined)."""
     tokens = dict(
         Open311Request.objects.filter(matter_id__in=[m.pk for m in matters]).values_list(
             "matter_id", "token"
         )
     )
-    return [_public(m, tokens) for m in matters]
+    views = reporter_views(matters)
+    joined = {v.carrier.pk for v in views.values() if v.carrier.pk != v.matter.pk}
+    latest = (
+        dict(
+            MatterEvent.objects.filter(matter_id__in=joined)
+            .values("matter_id")
+            .annotate(at=Max("created_at"))
+            .values_list("matter_id", "at")
+        )
+        if joined
+        else {}
+    )
+    return [_public(m, tokens, views[m.pk], latest.get(views[m.pk].carrier.pk)) for m in matters]
 
 
 def requests_by_codes(bureau_id: int, codes: list[str]) -> list[PublicRequest]:

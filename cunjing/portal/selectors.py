@@ -100,14 +100,20 @@ class PublicReply:
 @dataclass
 class PublicMatter:
     matter: Matter
+    view: matter_selectors.ReporterView
     units: dict[str, Unit]
     events: list[PublicEvent]
+    carrier_events: list[PublicEvent]
     replies: list
     escalated_automatically: bool
 
     @property
+    def carrier(self) -> Matter:
+        return self.view.carrier
+
+    @property
     def handling_unit(self) -> Unit:
-        return self.matter.handling_unit
+        return self.carrier.handling_unit
 
 
 def _units_by_level(matter: Matter) -> dict[str, Unit]:
@@ -162,13 +168,17 @@ def _label(event: MatterEvent, unit: str, matter: Matter) -> tuple[str, bool]:
     return str(event.get_action_display()), False
 
 
-def public_matter(matter: Matter) -> PublicMatter:
-    """The public part of a matter: its facts, replies (time, channel, unit, text) and the
-    timeline as labels, times and unit names."""
-    units = _units_by_level(matter)
+def _public_events(
+    matter: Matter, units: dict[str, Unit], *, own: bool
+) -> tuple[list[PublicEvent], bool]:
+    """The timeline of ``matter`` as labels, times and unit names, and whether the system
+    escalated it. Of a matter merged with the reporter's (``own`` False), the other reporter's
+    confirmations, reopenings and ratings are left out: they are that person's."""
     rows = matter_selectors.timeline(matter)
     events = []
     for event in rows:
+        if not own and event.action in (Action.CONFIRM, Action.REOPEN, Action.RATE):
+            continue
         unit = units.get(event.to_level)
         label, escalation = _label(event, unit.name if unit else "", matter)
         events.append(
@@ -179,17 +189,37 @@ def public_matter(matter: Matter) -> PublicMatter:
                 escalation=escalation,
             )
         )
+    automatic = any(e.action == Action.ESCALATE and _automatic(e) for e in rows)
+    return events, automatic
+
+
+def public_matter(matter: Matter) -> PublicMatter:
+    """The public part of a matter: its facts, the outcome, the replies to this reporter (time,
+    channel, unit, text) and the timeline as labels, times and unit names; for a merged matter
+    also the progress of the matter it was merged into."""
+    view = matter_selectors.reporter_view(matter)
+    units = _units_by_level(matter)
+    events, automatic = _public_events(matter, units, own=True)
+    carrier_events: list[PublicEvent] = []
+    if view.carrier.pk != matter.pk:
+        carrier = view.carrier
+        carrier_events, carrier_automatic = _public_events(
+            carrier, _units_by_level(carrier), own=False
+        )
+        automatic = automatic or carrier_automatic
     return PublicMatter(
         matter=matter,
+        view=view,
         units=units,
         events=events,
+        carrier_events=carrier_events,
         replies=[
             PublicReply(
                 at=r.created_at, channel=r.get_channel_display(), unit=r.unit.name, text=r.text
             )
-            for r in matter_selectors.replies(matter)
+            for r in view.replies
         ],
-        escalated_automatically=any(e.action == Action.ESCALATE and _automatic(e) for e in rows),
+        escalated_automatically=automatic,
     )
 
 
@@ -208,3 +238,18 @@ KIND_LABELS = {
     MatterKind.LEAD: gettext_lazy("A tip about a crime"),
     MatterKind.HAZARD: gettext_lazy("A safety hazard"),
 }
+
+
+def state_label(public: PublicMatter) -> str:
+    """What the resident reads as the state: for a merged matter, that it is handled together
+    with another report, and where that handling stands."""
+    carrier = public.carrier
+    if not public.view.merged:
+        return str(STATE_LABELS.get(carrier.state, carrier.get_state_display()))
+    if carrier.state in (State.RESOLVED, State.CLOSED):
+        where = _("handled")
+    elif carrier.state == State.REFERRED:
+        where = _("referred to another body")
+    else:
+        where = _("being handled")
+    return _("Handled together with a report of the same problem: %(where)s") % {"where": where}

@@ -123,11 +123,12 @@ def _status(request: HttpRequest, matter: Matter, *, forms=None, done: str = "",
         for messages in form.errors.values()
         for message in messages
     ]
+    public = selectors.public_matter(matter)
     context = {
-        "public": selectors.public_matter(matter),
+        "public": public,
         "refused": refused,
         "matter": matter,
-        "state_label": selectors.STATE_LABELS.get(matter.state, matter.get_state_display()),
+        "state_label": selectors.state_label(public),
         "kind_label": selectors.KIND_LABELS.get(matter.kind, matter.get_kind_display()),
         "forms": allowed,
         "done": done,

@@ -83,9 +83,14 @@ def test_actions_on_the_detail_page(beat_client, county):
     m = new_matter(county)
     url = reverse("matters:detail", args=[m.pk])
     page = beat_client.get(url).content.decode()
-    for action in ("accept", "reply", "escalate", "refer", "merge"):
+    for action in ("accept", "reply", "escalate", "refer"):
         assert reverse("matters:act", args=[m.pk, action]) in page
     assert reverse("matters:act", args=[m.pk, "resolve"]) not in page
+    # nothing of the same kind about the same village to merge into: no merge form
+    assert reverse("matters:act", args=[m.pk, "merge"]) not in page
+    new_matter(county, description="同一个问题")
+    page = beat_client.get(url).content.decode()
+    assert reverse("matters:act", args=[m.pk, "merge"]) in page
     bad = beat_client.post(reverse("matters:act", args=[m.pk, "resolve"]), {"resolution": "好"})
     assert bad.status_code == 422
     empty = {"channel": "phone", "text": ""}

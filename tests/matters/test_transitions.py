@@ -33,6 +33,8 @@ EXPECTED = {
     (State.RESOLVED, Action.CLOSE): State.CLOSED,
     (State.RESOLVED, Action.RATE): State.RESOLVED,
     (State.CLOSED, Action.RATE): State.CLOSED,
+    (State.MERGED, Action.RATE): State.MERGED,
+    (State.MERGED, Action.REOPEN): State.ACCEPTED,
     (State.NEW, Action.OVERDUE): State.NEW,
     (State.ACCEPTED, Action.OVERDUE): State.ACCEPTED,
     (State.NEW, Action.CASE): State.NEW,
@@ -45,8 +47,12 @@ EXPECTED = {
 
 def test_the_table_is_exactly_the_documented_one():
     assert services.TRANSITIONS == EXPECTED
-    # nothing leaves a merged matter; closed and referred only take a rating / a reply / a case
-    assert not [k for k in services.TRANSITIONS if k[0] == State.MERGED]
+    # a merged matter takes only its reporter's rating and reopening; closed and referred only
+    # take a rating / a reply / a case
+    assert {k[1] for k in services.TRANSITIONS if k[0] == State.MERGED} == {
+        Action.RATE,
+        Action.REOPEN,
+    }
 
 
 def _at(county, state: str) -> Matter:
@@ -58,8 +64,13 @@ def _at(county, state: str) -> Matter:
     if state in (State.REFERRED,):
         return services.matter_refer(actor=beat, matter=m, body="乡政府")
     if state == State.MERGED:
+        # merged into a matter since resolved: its reporter may rate and reopen
         other = new_matter(county)
-        return services.matter_merge(actor=beat, matter=m, target_id=other.pk)
+        merged = services.matter_merge(actor=beat, matter=m, target_id=other.pk)
+        services.matter_accept(actor=beat, matter=other)
+        services.matter_reply(actor=beat, matter=other, channel="phone", text="已处理")
+        services.matter_resolve(actor=beat, matter=other, resolution="修好了")
+        return Matter.objects.get(pk=merged.pk)
     services.matter_accept(actor=beat, matter=m)
     if state == State.ACCEPTED:
         return Matter.objects.get(pk=m.pk)

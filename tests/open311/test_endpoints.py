@@ -366,11 +366,13 @@ def test_status_follows_the_matter(client, county, key, noise):
     matters.matter_reply(actor=beat, matter=matter, channel="phone", text="民警已到现场")
     matters.matter_reply(actor=beat, matter=matter, channel="sms", text="已约谈广场舞负责人")
     first = read()
-    assert first["status_notes"] == "已约谈广场舞负责人"  # the latest reply
-    matters.matter_resolve(actor=beat, matter=matter, resolution="内部：已调解，双方签字")
+    notes = first["status_notes"].splitlines()  # every reply to the reporter, the latest first
+    assert [n.split(": ", 1)[1] for n in notes] == ["已约谈广场舞负责人", "民警已到现场"]
+    matters.matter_resolve(actor=beat, matter=matter, resolution="已调解，双方签字")
     resolved = read()
     assert resolved["status"] == "closed"
-    assert "内部" not in str(resolved)  # the resolution text stays inside
+    # The outcome reaches the reporter, first; the replies follow.
+    assert resolved["status_notes"].splitlines()[0] == "处理结果：已调解，双方签字"
     assert resolved["updated_datetime"] >= first["updated_datetime"]
     matters.matter_reopen(bureau_id=county.bureau.pk, tracking_code=code, reason="又开始了")
     assert read()["status"] == "open"

@@ -10,6 +10,7 @@
   resolved matters;
 * :mod:`.categories` — the default categories of a bureau;
 * :mod:`.codes` — tracking codes;
+* :mod:`.merging` — what a merged matter follows, and what it may be merged into;
 * :mod:`.similarity` — how alike two descriptions are (possible duplicates).
 
 Callers use the package (``from cunjing.matters import services``; ``services.matter_accept``):
@@ -34,6 +35,7 @@ from cunjing.matters.services.creation import (
     sources_for,
 )
 from cunjing.matters.services.escalation import breached, close_resolved, escalate_overdue
+from cunjing.matters.services.merging import MERGE_CHAIN_MAX, check_merge_target, survivor
 from cunjing.matters.services.similarity import (
     DUPLICATE_CANDIDATES,
     DUPLICATE_DAYS,
@@ -83,6 +85,7 @@ __all__ = [
     "DUPLICATE_THRESHOLD",
     "GUARDS",
     "HANDLER_ACTIONS",
+    "MERGE_CHAIN_MAX",
     "REOPEN_DAYS",
     "REPORTER_ACTIONS",
     "STAFF_SOURCES",
@@ -97,6 +100,7 @@ __all__ = [
     "breached",
     "can_handle",
     "categories_ensure_defaults",
+    "check_merge_target",
     "close_resolved",
     "default_source",
     "escalate_overdue",
@@ -120,4 +124,5 @@ __all__ = [
     "sla_policy_set",
     "sniff_content_type",
     "sources_for",
+    "survivor",
 ]

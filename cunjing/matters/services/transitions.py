@@ -39,6 +39,7 @@ from cunjing.matters.models import (
     State,
 )
 from cunjing.matters.services._common import matter_snapshot, record_event, refuse
+from cunjing.matters.services.merging import check_merge_target, survivor
 from cunjing.matters.services.sla import start_clocks, stop_clocks
 from cunjing.org.models import Unit
 
@@ -63,6 +64,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (State.RESOLVED, Action.CLOSE): State.CLOSED,  # the system, 7 days after resolution
     (State.RESOLVED, Action.RATE): State.RESOLVED,
     (State.CLOSED, Action.RATE): State.CLOSED,
+    # The reporter of a merged matter follows the matter it was merged into: once that one is
+    # resolved they may rate the handling, or reopen theirs (it works again on its own).
+    (State.MERGED, Action.RATE): State.MERGED,
+    (State.MERGED, Action.REOPEN): State.ACCEPTED,
     (State.NEW, Action.OVERDUE): State.NEW,  # the system, at the bureau (nothing above it)
     (State.ACCEPTED, Action.OVERDUE): State.ACCEPTED,
     **{
@@ -98,14 +103,25 @@ def _below_bureau(matter: Matter, now: dt.datetime) -> None:
         raise refuse("level", _("The bureau is the highest level: it cannot escalate."))
 
 
+def _resolved_at(matter: Matter) -> dt.datetime | None:
+    """When the handling that answers for ``matter`` was resolved (for a merged matter, the
+    resolution of the matter it was merged into)."""
+    if matter.state == State.MERGED:
+        return survivor(matter).resolved_at
+    return matter.resolved_at
+
+
 def _reopen_window(matter: Matter, now: dt.datetime) -> None:
-    if matter.resolved_at is None or now > matter.resolved_at + dt.timedelta(days=REOPEN_DAYS):
+    resolved_at = _resolved_at(matter)
+    if resolved_at is None or now > resolved_at + dt.timedelta(days=REOPEN_DAYS):
         raise refuse("state", _("A matter can be reopened only within 7 days of its resolution."))
 
 
 def _not_rated(matter: Matter, now: dt.datetime) -> None:
     if matter.rating is not None:
         raise refuse("rating", _("This matter has already been rated."))
+    if matter.state == State.MERGED and _resolved_at(matter) is None:
+        raise refuse("rating", _("The handling can be rated once the matter is resolved."))
 
 
 def _lead_without_case(matter: Matter, now: dt.datetime) -> None:
@@ -358,8 +374,7 @@ def matter_merge(*, actor, matter: Matter, target_id: int, note: str = "") -> Ma
     )
     if target is None:
         raise refuse("target", _("Choose another matter you can see."))
-    if target.state == State.MERGED:
-        raise refuse("target", _("That matter was itself merged into another."))
+    check_merge_target(matter, target)
     note = _text(note, "note", required=False)
 
     def apply(m: Matter) -> None:
@@ -417,15 +432,19 @@ def matter_confirm(*, bureau_id: int, tracking_code: str, note: str = "") -> Mat
 @transaction.atomic
 def matter_reopen(*, bureau_id: int, tracking_code: str, reason: str) -> Matter:
     """The reporter reopens a resolved matter within 7 days: it goes back to work at the same
-    level, with a new resolution deadline."""
+    level, with a new resolution deadline. The reporter of a merged matter may do so within 7
+    days of the resolution of the matter it was merged into: theirs then works on its own."""
     matter = _by_code(bureau_id, tracking_code)
     reason = _text(reason, "reason")
     now = timezone.now()
 
     def apply(m: Matter) -> None:
+        # A merged matter works again on its own, at the level it had when it was merged;
+        # its reporter may never have had an answer of their own.
+        m.merged_into = None
         m.resolved_at = None
         m.reopen_count += 1
-        start_clocks(m, now, reply=False)
+        start_clocks(m, now, reply=m.first_reply_at is None)
 
     return transition(
         matter, action=Action.REOPEN, actor=RESIDENT, note=reason, now=now, apply=apply
