@@ -27,7 +27,9 @@ def beat_areas(user):
 class RecordFilters(FilterSet):
     """Field records of one kind (``model=``), and work logs (which refuse ``area``)."""
 
-    area = IdFilter(label=_("area"), description="Only this area.", choices=beat_areas)
+    area = IdFilter(
+        label=_("village or community"), description="Only this area.", choices=beat_areas
+    )
     unit = IdFilter(
         description="Only records counted for this unit or a unit below it.", api_only=True
     )

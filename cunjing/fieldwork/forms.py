@@ -36,7 +36,7 @@ class RecordForm(TablerModelForm):
     """The fields every record kind shares: area (the user's visible villages and
     communities), date and the submission's UUID."""
 
-    area = NameChoiceField(label=_("area"), queryset=Area.objects.none())
+    area = NameChoiceField(label=_("village or community"), queryset=Area.objects.none())
     occurred_on = forms.DateField(label=_("date"), widget=DATE_WIDGET)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -64,7 +64,10 @@ class FieldRecord(TenantModel):
     scope_area_field = "area"
 
     area = models.ForeignKey(
-        "org.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+        "org.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village or community"),
     )
     unit = models.ForeignKey(
         "org.Unit",
@@ -150,7 +153,7 @@ class FloatingResident(FieldRecord):
     """A floating resident (流动人口) registered in the area: who, from where, since when, living
     and working where. The ID number is stored for the record and shown masked by default."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     origin = models.CharField(_("place of origin"), max_length=200)
@@ -311,7 +314,7 @@ class Volunteer(FieldRecord):
     """A community prevention volunteer (社会防范人员) mobilised by the beat officer; joined on
     ``occurred_on``."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
     skills = models.CharField(_("skills"), max_length=200, blank=True)
 

@@ -23,7 +23,7 @@ QueueForm = MatterFilters.form("QueueForm")
 class MatterForm(TablerForm):
     """A matter entered by staff: their own, or a hotline call, WeChat or SMS message."""
 
-    area = NameChoiceField(label=_("area"), queryset=Area.objects.none())
+    area = NameChoiceField(label=_("village or community"), queryset=Area.objects.none())
     kind = forms.ChoiceField(label=_("kind"), choices=MatterKind.choices)
     category = forms.ModelChoiceField(
         label=_("category"), required=False, queryset=MatterCategory.objects.none()

@@ -144,7 +144,10 @@ class Matter(TenantModel):
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     area = models.ForeignKey(
-        "org.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+        "org.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village or community"),
     )
     latitude = models.FloatField(
         _("latitude"), null=True, blank=True, validators=[validate_latitude]

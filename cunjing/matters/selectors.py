@@ -31,6 +31,7 @@ from cunjing.matters.models import (
     SlaPolicy,
     State,
 )
+from cunjing.matters.services.codes import normalize_tracking_code
 from cunjing.matters.services.merging import MERGE_CHAIN_MAX
 from cunjing.matters.services.similarity import (
     DUPLICATE_CANDIDATES,
@@ -194,7 +195,7 @@ def possible_duplicates(user, matter: Matter) -> list[tuple[Matter, float]]:
 def matter_by_code(*, bureau_id: int, tracking_code: str) -> Matter:
     """The matter of a tracking code (the reporter's key; the portal's read). DoesNotExist for
     an unknown code."""
-    code = (tracking_code or "").strip().upper()
+    code = normalize_tracking_code(tracking_code)
     return Matter.objects.select_related("area", "handling_unit").get(
         bureau_id=bureau_id, tracking_code=code
     )

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunjing.core.forms import TablerForm
+from cunjing.core.validators import normalize_phone
+from cunjing.matters.services import normalize_tracking_code
 
 MAX_RANGE_DAYS = 90
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,32}$")
@@ -48,6 +50,18 @@ class ServiceRequestForm(forms.Form):
     device_id = forms.CharField(max_length=100, required=False)
     account_id = forms.CharField(max_length=100, required=False)
     media_url = forms.CharField(max_length=500, required=False)
+
+    def clean_phone(self) -> str:
+        """Checked with the other fields (every error in one answer), in E.164."""
+        value = self.cleaned_data.get("phone", "").strip()
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("Enter a mobile number such as 13903750001 or a landline such as 0375-1234567.")
+            ) from None
 
     def clean_lat(self):
         return _coordinate(
@@ -110,7 +124,10 @@ class RequestFilters:
 
     def __init__(self, params):
         self.errors: dict[str, list[str]] = {}
-        self.codes = self._list(params.get("service_request_id", ""))
+        # a code as people copy it (spaces, dashes, lower case) is the code
+        self.codes = [
+            normalize_tracking_code(c) for c in self._list(params.get("service_request_id", ""))
+        ]
         self.service_codes = None
         self.start = self.end = None
         self.statuses: set[str] = set()

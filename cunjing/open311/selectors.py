@@ -43,6 +43,7 @@ from cunjing.matters.models import (
     State,
 )
 from cunjing.matters.selectors import ReporterView, reporter_views
+from cunjing.matters.services import normalize_tracking_code
 from cunjing.open311.models import Open311Client, Open311Request
 from cunjing.org import geo
 from cunjing.org.models import Area
@@ -183,7 +184,7 @@ def _with_tokens(matters: list[Matter]) -> list[PublicRequest]:
 
 def requests_by_codes(bureau_id: int, codes: list[str]) -> list[PublicRequest]:
     """The public requests of these tracking codes (unknown codes are left out), newest first."""
-    codes = [c.strip().upper() for c in codes if c.strip()][:LIST_LIMIT]
+    codes = [normalize_tracking_code(c) for c in codes if c.strip()][:LIST_LIMIT]
     qs = Matter.objects.filter(bureau_id=bureau_id, tracking_code__in=codes)
     return _with_tokens(list(_annotated(qs).order_by("-created_at", "-id")))
 

@@ -304,7 +304,7 @@ def _submit(request, fmt, bureau, params):
 
 @endpoint("GET", "HEAD")
 def request_detail(request, fmt, bureau, params, code: str):
-    rows = selectors.requests_by_codes(bureau.pk, [code]) if len(code) <= 32 else []
+    rows = selectors.requests_by_codes(bureau.pk, [code]) if len(code) <= 64 else []
     if not rows:
         raise Problem(404, [_("Unknown service request.")])
     return formats.respond(fmt, "service_requests", _request_rows(rows))

@@ -272,7 +272,7 @@ class Officer(TenantModel):
 
     scope_unit_field = "unit"
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     badge_number = models.CharField(_("badge number"), max_length=16)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="officers", verbose_name=_("unit")
@@ -313,7 +313,7 @@ class Beat(TenantModel):
         Officer, on_delete=models.PROTECT, related_name="beats", verbose_name=_("officer")
     )
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="beats", verbose_name=_("area")
+        Area, on_delete=models.PROTECT, related_name="beats", verbose_name=_("village or community")
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -366,11 +366,11 @@ class Aide(TenantModel):
 
     scope_area_field = "area"
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=AideKind.choices)
     subtype = models.CharField(_("subtype"), max_length=20, choices=AideSubtype.choices, blank=True)
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="aides", verbose_name=_("area")
+        Area, on_delete=models.PROTECT, related_name="aides", verbose_name=_("village or community")
     )
     phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
     is_active = models.BooleanField(_("active"), default=True)

@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import TablerBoundField, TablerForm
-from cunjing.matters.models import MatterCategory
+from cunjing.core.validators import normalize_phone
+from cunjing.matters.models import MatterCategory, MatterKind
 from cunjing.matters.services import ATTACHMENT_MAX_BYTES, sniff_content_type
 from cunjing.org.models import Area, Bureau
-from cunjing.portal.selectors import KIND_LABELS, beat_areas
+from cunjing.portal.selectors import beat_areas, kind_help
 
 _AREA_ERRORS = {
     "required": _("Choose a village or community."),
@@ -18,12 +19,33 @@ _AREA_ERRORS = {
 }
 
 
-class SubmitForm(TablerForm):
+# Django's own messages speak of "values" and "characters" ("确保该变量包含不超过 50 字符"):
+# the portal says it in a resident's words.
+RESIDENT_MESSAGES = {
+    "required": _("Please fill this in."),
+    "max_length": _("Please keep it to %(limit_value)d characters (you typed %(show_value)d)."),
+}
+
+
+class ResidentForm(TablerForm):
+    """A portal form: every text field's errors in a resident's words (a field's own
+    ``required`` message, such as "Choose a village or community.", is kept)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_required = forms.Field.default_error_messages["required"]
+        for field in self.fields.values():
+            if field.error_messages.get("required") == default_required:
+                field.error_messages["required"] = RESIDENT_MESSAGES["required"]
+            field.error_messages["max_length"] = RESIDENT_MESSAGES["max_length"]
+
+
+class SubmitForm(ResidentForm):
     """A matter submitted by a resident: where, what kind, what happened, optionally who (for a
     call back) and one photo or PDF."""
 
     area = forms.CharField(max_length=20, widget=forms.HiddenInput, error_messages=_AREA_ERRORS)
-    kind = forms.ChoiceField(label=_("What is it about?"), choices=list(KIND_LABELS.items()))
+    kind = forms.ChoiceField(label=_("What is it about?"), choices=MatterKind.choices)
     category = forms.ChoiceField(label=_("Category (optional)"), required=False)
     description = forms.CharField(
         label=_("What happened?"),
@@ -56,13 +78,14 @@ class SubmitForm(TablerForm):
     def __init__(self, *args, bureau: Bureau, **kwargs):
         super().__init__(*args, **kwargs)
         self.bureau = bureau
+        self.fields["kind"].help_text = kind_help()
         categories = list(
             MatterCategory.objects.filter(bureau=bureau, active=True).order_by("kind", "name")
         )
         self._categories = {str(c.pk): c for c in categories}
         groups = [
             (label, [(str(c.pk), c.name) for c in categories if c.kind == kind])
-            for kind, label in KIND_LABELS.items()
+            for kind, label in MatterKind.choices
         ]
         self.fields["category"].choices = [("", "—"), *[g for g in groups if g[1]]]
 
@@ -74,6 +97,17 @@ class SubmitForm(TablerForm):
         if area is None:
             raise forms.ValidationError(_AREA_ERRORS["invalid_choice"])
         return area
+
+    def clean_reporter_phone(self) -> str:
+        value = self.cleaned_data.get("reporter_phone", "").strip()
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("Enter a mobile number such as 13903750001 or a landline such as 0375-1234567.")
+            ) from None
 
     def clean_category(self) -> MatterCategory | None:
         value = self.cleaned_data.get("category")
@@ -100,7 +134,7 @@ class SubmitForm(TablerForm):
         return data
 
 
-class TrackForm(TablerForm):
+class TrackForm(ResidentForm):
     code = forms.CharField(
         label=_("Tracking code"),
         widget=forms.TextInput(
@@ -123,7 +157,7 @@ class _RadioBoundField(TablerBoundField):
         return attrs
 
 
-class _CodeForm(TablerForm):
+class _CodeForm(ResidentForm):
     bound_field_class = _RadioBoundField
 
     code = forms.CharField(widget=forms.HiddenInput)

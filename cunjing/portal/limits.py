@@ -23,8 +23,9 @@ ACTION = "action"
 SEARCH = "search"
 
 
-def limited(request: HttpRequest, *kinds: str) -> HttpResponse | None:
-    """Count this request against each of ``kinds``; the 429 answer when one is exceeded."""
+def exceeded(request: HttpRequest, *kinds: str) -> int | None:
+    """Count this request against each of ``kinds``: the seconds to wait when one is exceeded,
+    else None."""
     for kind in kinds:
         usage = get_usage(
             request,
@@ -34,12 +35,29 @@ def limited(request: HttpRequest, *kinds: str) -> HttpResponse | None:
             increment=True,
         )
         if usage is not None and usage["should_limit"]:
-            return too_many(request, max(1, int(usage["time_left"])))
+            return max(1, int(usage["time_left"]))
     return None
 
 
-def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    minutes = max(1, (retry_after + 59) // 60)
-    response = render(request, "portal/limited.html", {"minutes": minutes}, status=429)
+def limited(request: HttpRequest, *kinds: str) -> HttpResponse | None:
+    """Count this request against each of ``kinds``; the 429 answer when one is exceeded."""
+    retry_after = exceeded(request, *kinds)
+    return None if retry_after is None else too_many(request, retry_after)
+
+
+def minutes(retry_after: int) -> int:
+    return max(1, (retry_after + 59) // 60)
+
+
+def too_many(
+    request: HttpRequest,
+    retry_after: int,
+    template: str = "portal/limited.html",
+    context: dict | None = None,
+) -> HttpResponse:
+    """The 429 answer: ``template`` (by default the plain page) with the minutes to wait; a form
+    page passes itself with the resident's input, so nothing typed is lost."""
+    context = {**(context or {}), "minutes": minutes(retry_after), "limited": True}
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(retry_after)
     return response

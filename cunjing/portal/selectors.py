@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cunjing.core.roles import SYSTEM
 from cunjing.matters import selectors as matter_selectors
+from cunjing.matters import services as matter_services
 from cunjing.matters.models import Action, Matter, MatterEvent, MatterKind, State
 from cunjing.org.models import BEAT_AREA_KINDS, Aide, Area, Bureau, Unit
 from cunjing.org.selectors import ContactCard, contact_card, filter_areas
@@ -75,7 +76,7 @@ CODE_MAX_LENGTH = 32
 def matter_by_code(bureau: Bureau, code: str) -> Matter:
     """The matter of ``code`` in the bureau; ``Matter.DoesNotExist`` for an unknown or
     malformed code alike (a resident cannot tell them apart)."""
-    code = (code or "").strip()
+    code = matter_services.normalize_tracking_code((code or "")[: CODE_MAX_LENGTH * 2])
     if not code or len(code) > CODE_MAX_LENGTH or not code.isascii() or not code.isalnum():
         raise Matter.DoesNotExist
     return matter_selectors.matter_by_code(bureau_id=bureau.pk, tracking_code=code)
@@ -232,12 +233,31 @@ STATE_LABELS = {
     State.REFERRED: gettext_lazy("Referred to another body"),
     State.MERGED: gettext_lazy("Handled together with a report of the same problem"),
 }
-KIND_LABELS = {
-    MatterKind.SENTIMENT: gettext_lazy("An opinion or suggestion"),
-    MatterKind.REQUEST: gettext_lazy("A request for help"),
-    MatterKind.LEAD: gettext_lazy("A tip about a crime"),
-    MatterKind.HAZARD: gettext_lazy("A safety hazard"),
+# One name per kind everywhere (MatterKind's labels, the glossary's words); the portal adds what
+# each means in a resident's words.
+KIND_DESCRIPTIONS = {
+    MatterKind.SENTIMENT: gettext_lazy(
+        "Opinions and suggestions about public order and life in the village"
+    ),
+    MatterKind.REQUEST: gettext_lazy(
+        "Ask the police for help: a dispute, noise, something you need solved"
+    ),
+    MatterKind.LEAD: gettext_lazy(
+        "A tip about a crime or a wanted person; it is kept confidential"
+    ),
+    MatterKind.HAZARD: gettext_lazy(
+        "Something that could lead to an accident or a crime: a broken guardrail, a dark road, "
+        "an unsafe house"
+    ),
 }
+
+
+def kind_help() -> str:
+    """The kinds with what each means, one per line (the submit form's help)."""
+    return "\n".join(
+        f"{MatterKind(kind).label}：{description}"
+        for kind, description in KIND_DESCRIPTIONS.items()
+    )
 
 
 def state_label(public: PublicMatter) -> str:

@@ -12,6 +12,7 @@ with field errors (422), nothing lost. Output is auto-escaped templates only.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -72,20 +73,27 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/card.html", context)
 
 
+def _posted_area(bureau, raw: str) -> Area | None:
+    """The village or community of an ``area`` parameter, None when it names none."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
+        return selectors.beat_areas(bureau).filter(pk=int(raw)).first()
+    return None
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """Submit a matter; the answer shows its tracking code (stored nowhere else on the phone)."""
     bureau = portal_bureau()
     if request.method != "POST":
-        area = None
-        raw = request.GET.get("area", "")
-        if raw.isascii() and raw.isdigit() and int(raw) < 2**63:
-            area = selectors.beat_areas(bureau).filter(pk=int(raw)).first()
+        area = _posted_area(bureau, request.GET.get("area", ""))
         form = SubmitForm(bureau=bureau, initial={"area": area.pk if area else ""})
         return render(request, "portal/submit.html", {"form": form, "area": area})
-    if blocked := limits.limited(request, limits.SUBMIT):
-        return blocked
     form = SubmitForm(request.POST, request.FILES, bureau=bureau)
+    if retry_after := limits.exceeded(request, limits.SUBMIT):
+        # the form again with what the resident typed (a file must be chosen again)
+        context = {"form": form, "area": _posted_area(bureau, request.POST.get("area", ""))}
+        return limits.too_many(request, retry_after, "portal/submit.html", context)
     if form.is_valid():
         try:
             matter = services.matter_submit(source=Source.PORTAL, **form.cleaned_data)
@@ -129,7 +137,7 @@ def _status(request: HttpRequest, matter: Matter, *, forms=None, done: str = "",
         "refused": refused,
         "matter": matter,
         "state_label": selectors.state_label(public),
-        "kind_label": selectors.KIND_LABELS.get(matter.kind, matter.get_kind_display()),
+        "kind_label": matter.get_kind_display(),
         "forms": allowed,
         "done": done,
     }
@@ -142,9 +150,9 @@ def track(request: HttpRequest) -> HttpResponse:
     bureau = portal_bureau()
     if request.method != "POST":
         return render(request, "portal/track.html", {"form": TrackForm()})
-    if blocked := limits.limited(request, limits.LOOKUP):
-        return blocked
     form = TrackForm(request.POST)
+    if retry_after := limits.exceeded(request, limits.LOOKUP):
+        return limits.too_many(request, retry_after, "portal/track.html", {"form": form})
     if not form.is_valid():
         return render(request, "portal/track.html", {"form": form}, status=UNPROCESSABLE)
     code = form.cleaned_data["code"]
@@ -162,14 +170,25 @@ DONE = {
 }
 
 
+def _resend(request: HttpRequest, action: str) -> dict:
+    """What the resident typed into an action's form, to send again from the 429 page: the
+    free text in boxes they can still edit, the rest (the code, a rating) hidden."""
+    form = ACTION_FORMS[action]()
+    fields = []
+    for name, field in form.fields.items():
+        value = request.POST.get(name, "")[: getattr(field, "max_length", None) or 32]
+        fields.append((name, field.label, value, isinstance(field.widget, Textarea)))
+    return {"resend": fields, "resend_to": request.path}
+
+
 @require_POST
 def act(request: HttpRequest, action: str) -> HttpResponse:
     """The reporter confirms, reopens (with a reason) or rates (1–5, once) by tracking code."""
     if action not in ACTIONS:
         raise Http404
     bureau = portal_bureau()
-    if blocked := limits.limited(request, limits.ACTION, limits.LOOKUP):
-        return blocked
+    if retry_after := limits.exceeded(request, limits.ACTION, limits.LOOKUP):
+        return limits.too_many(request, retry_after, context=_resend(request, action))
     code = request.POST.get("code", "")
     try:
         matter = selectors.matter_by_code(bureau, code)

@@ -79,7 +79,7 @@ class ResidentForm(TablerForm):
     """A resident. On edit, the ID number and phone fields start empty: an empty field keeps
     the stored value (which the page shows only masked)."""
 
-    name = _text(_("name"), 50)
+    name = _text(_("full name"), 50)
     household_role = forms.ChoiceField(label=_("household role"), choices=HouseholdRole.choices)
     id_number = _text(
         _("ID number"),

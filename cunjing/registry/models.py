@@ -71,7 +71,7 @@ class RegistryRecord(TenantModel):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        verbose_name=_("area"),
+        verbose_name=_("village or community"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -192,7 +192,7 @@ class Resident(RegistryRecord):
     dwelling = models.ForeignKey(
         Dwelling, on_delete=models.PROTECT, related_name="residents", verbose_name=_("dwelling")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_initials = models.CharField(
         _("pinyin initials"), max_length=50, blank=True, editable=False
     )

@@ -1,7 +1,9 @@
 """The residents' portal in a real browser (Debian's chromium, driven by Playwright) on a
 360 px phone: a resident finds 瓦房沟村's officer, submits a matter, reads the tracking code off
 the page; the workstation answers and resolves it; the resident types the code, reads the
-answer, confirms, and the matter is closed. No page scrolls sideways.
+answer and the outcome, confirms, and the matter is closed. A resident whose report was merged
+into another one follows that one with their own code, reads its outcome, rates and reopens
+theirs. No page scrolls sideways.
 
 Skipped, with the reason, when ``/usr/bin/chromium`` or the ``playwright`` package is missing —
 except under ``CI=true``, where a missing browser fails the run.
@@ -78,6 +80,8 @@ def test_a_resident_reports_and_confirms(server, county, browser_context):
     page.locator("#pt-track").click()
     page.wait_for_selector("#pt-replies")
     assert REPLY in page.locator("#pt-replies").inner_text()
+    # the outcome is before them when they are asked to confirm
+    assert "路灯已修复" in page.locator("#pt-outcome").inner_text()
     assert page.locator("#pt-state").get_attribute("data-state") == "resolved"
     assert "张伟" not in page.content()
     assert code not in page.url
@@ -107,14 +111,14 @@ def test_the_category_list_follows_the_kind(server, county, browser_context):
         )
 
     page.select_option("#id_kind", "hazard")
-    assert shown_groups() == ["安全隐患"]
+    assert shown_groups() == ["治安隐患"]
     hazard = page.eval_on_selector(
         "#id_category", "s => [...s.options].find(o => !o.parentNode.hidden && o.value).value"
     )
     page.select_option("#id_category", hazard)
     # Another kind hides the hazard categories and drops the choice.
     page.select_option("#id_kind", "request")
-    assert shown_groups() == ["求助诉求"]
+    assert shown_groups() == ["群众诉求"]
     assert page.eval_on_selector("#id_category", "s => s.value") == ""
     # Back to hazard: choose one and send; the matter has that category.
     page.select_option("#id_kind", "hazard")
@@ -125,3 +129,42 @@ def test_the_category_list_follows_the_kind(server, county, browser_context):
     code = page.locator("#pt-code").inner_text().strip()
     matter = Matter.objects.select_related("category").get(tracking_code=code)
     assert (matter.kind, str(matter.category_id)) == ("hazard", hazard)
+
+
+def test_a_merged_report_is_followed_rated_and_reopened(server, county, browser_context):
+    beat = county.user("beat")
+    area = county.areas["own"]
+    first = services.matter_submit(area=area, kind="hazard", description="桥头护栏断了")
+    mine = services.matter_submit(area=area, kind="hazard", description="桥头的护栏断了一截")
+    services.matter_merge(actor=beat, matter=mine, target_id=first.pk, note="内部：同一处护栏")
+
+    page = browser_context.new_page()
+    page.goto(f"{server}/portal/track/")
+    page.fill("#id_code", mine.tracking_code)
+    page.locator("#pt-track").click()
+    page.wait_for_selector("#pt-merged")
+    assert page.locator("#pt-carrier-timeline").count() == 1
+    assert page.locator("#pt-rate-form").count() == 0  # nothing to rate yet
+    assert "内部" not in page.content()
+    assert_no_horizontal_scroll(page)
+
+    services.matter_accept(actor=beat, matter=first)
+    services.matter_resolve(actor=beat, matter=first, resolution="已更换护栏")
+    page.goto(f"{server}/portal/track/")
+    page.fill("#id_code", mine.tracking_code)
+    page.locator("#pt-track").click()
+    page.wait_for_selector("#pt-outcome")
+    assert "已更换护栏" in page.locator("#pt-outcome").inner_text()
+    assert_no_horizontal_scroll(page)
+    page.locator("#pt-rate-form label.form-check").first.click()
+    page.locator("#pt-rate").click()
+    page.wait_for_selector("#pt-done")
+    assert Matter.objects.get(pk=mine.pk).rating == 5
+    page.fill("#reopen-reason", "护栏装歪了，还是不安全")
+    page.locator("#pt-reopen").click()
+    page.wait_for_selector("#pt-done")
+    assert page.locator("#pt-merged").count() == 0
+    assert page.locator("#pt-state").get_attribute("data-state") == "accepted"
+    assert_no_horizontal_scroll(page)
+    again = Matter.objects.get(pk=mine.pk)
+    assert (again.state, again.merged_into_id) == ("accepted", None)

@@ -119,9 +119,13 @@ def test_the_session_keeps_nothing_of_the_matter(client, county):
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({"description": ""}, "description", "此项为必填项。"),
-        ({"description": "   "}, "description", "此项为必填项。"),
-        ({"reporter_phone": "12345"}, "reporter_phone", "请输入有效的电话号码。"),
+        ({"description": ""}, "description", "请填写这一项。"),
+        ({"description": "   "}, "description", "请填写这一项。"),
+        (
+            {"reporter_phone": "12345"},
+            "reporter_phone",
+            "请填写手机号（如 13903750001）或固定电话（如 0375-1234567）。",
+        ),
         ({"kind": "nonsense"}, "kind", "选择一个有效的选项"),
         ({"area": ""}, "area", "请选择行政村或社区。"),
         ({"area": "99999999"}, "area", "请选择行政村或社区。"),
@@ -181,5 +185,5 @@ def test_the_language_is_chinese_by_default_and_english_on_request(client, count
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     en = client.post(URL, form(county, description=""))
     assert en["Content-Language"] == "en"
-    assert "This field is required." in errors_for(en, "description")
+    assert "Please fill this in." in errors_for(en, "description")
     assert "What happened?" in en.content.decode()

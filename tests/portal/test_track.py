@@ -123,7 +123,7 @@ def test_not_found_is_the_same_page_for_unknown_and_malformed(client, county, se
 def test_a_blank_code_is_a_field_error(client, county):
     response = look_up(client, "  ")
     assert response.status_code == 422
-    assert "此项为必填项。" in text(response)
+    assert "请填写这一项。" in text(response)
 
 
 def test_another_bureaus_code_is_not_found(client, county, settings):
@@ -173,7 +173,7 @@ def test_reopen_needs_a_reason_and_sends_it_back(client, county):
     m = resolve(county, submit(county))
     response = act(client, "reopen", m.tracking_code, reason="  ")
     assert response.status_code == 422
-    assert "此项为必填项。" in text(response)
+    assert "请填写这一项。" in text(response)
     assert 'id="pt-reopen-form"' in text(response)
     m.refresh_from_db()
     assert m.state == "resolved"

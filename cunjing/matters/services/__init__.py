@@ -25,7 +25,12 @@ from cunjing.matters.services.attachments import (
     sniff_content_type,
 )
 from cunjing.matters.services.categories import DEFAULT_CATEGORIES, categories_ensure_defaults
-from cunjing.matters.services.codes import TRACKING_ALPHABET, TRACKING_LENGTH, new_tracking_code
+from cunjing.matters.services.codes import (
+    TRACKING_ALPHABET,
+    TRACKING_LENGTH,
+    new_tracking_code,
+    normalize_tracking_code,
+)
 from cunjing.matters.services.creation import (
     STAFF_SOURCES,
     AlreadySubmitted,
@@ -118,6 +123,7 @@ __all__ = [
     "matter_resolve",
     "matter_submit",
     "new_tracking_code",
+    "normalize_tracking_code",
     "similarity",
     "sla_default",
     "sla_hours",

@@ -39,6 +39,7 @@ from cunjing.matters.models import (
     State,
 )
 from cunjing.matters.services._common import matter_snapshot, record_event, refuse
+from cunjing.matters.services.codes import normalize_tracking_code
 from cunjing.matters.services.merging import check_merge_target, survivor
 from cunjing.matters.services.sla import start_clocks, stop_clocks
 from cunjing.org.models import Unit
@@ -406,7 +407,7 @@ def matter_mark_case(*, actor, matter: Matter, case_number: str) -> Matter:
 
 
 def _by_code(bureau_id: int, tracking_code: str) -> Matter:
-    code = (tracking_code or "").strip().upper()
+    code = normalize_tracking_code(tracking_code)
     return Matter.objects.select_for_update().get(bureau_id=bureau_id, tracking_code=code)
 
 
