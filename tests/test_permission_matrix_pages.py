@@ -18,6 +18,10 @@ The phone workspace (``ws_*``, ``/m/``) is for those who record field work: beat
 An unknown record kind is 404 for everyone signed in. The service worker and the manifest are
 public: browsers fetch the manifest without cookies, and neither holds anything about a user.
 
+Follow-ups (``fu_*``) are seen like the records they came from; closing one (``fu_drop``) is
+for those who record visits there: the beat officer and the leaders above (the commander and the
+inspector read them only, an aide neither). ``ws_fu`` is the same follow-up on the phone.
+
 The residents' portal (``pt_*``, ``/portal/``) is public and the same for everyone, signed in or
 not: a contact card only for a village or community, a matter only by its tracking code (the
 POST answers; ``pt_send`` is 201 Created), 404 for a township, a missing area, an unknown code or
@@ -75,6 +79,10 @@ sup_log      403  404  404  404  302  302  302  302  403  403  403  302
 rep_list     200  200  200  200  200  200  200  200  403  403  403  302
 rep_write    200  200  200  403  403  403  403  403  403  403  403  302
 rep_own      200  404  404  404  200  200  200  200  403  403  403  302
+fu_list      200  200  200  200  200  200  200  200  403  403  403  302
+fu_own       200  404  404  200  200  200  200  200  403  403  403  302
+fu_oth       404  404  200  404  404  404  200  200  403  403  403  302
+fu_drop      302  404  404  403  302  302  403  403  403  403  403  302
 results      200  200  200  200  200  200  200  200  200  200  403  302
 reg_search   200  200  200  200  200  200  200  200  403  403  403  302
 reg_adr_own  200  404  404  200  200  200  200  200  403  403  403  302
@@ -89,6 +97,7 @@ ws_visit     200  200  200  403  200  200  403  403  403  403  403  302
 ws_prevent   200  200  200  200  200  200  403  403  403  403  403  302
 ws_worklog   200  200  200  403  403  403  403  403  403  403  403  302
 ws_nokind    404  404  404  404  404  404  404  404  404  404  404  302
+ws_fu        200  404  404  200  200  200  403  403  403  403  403  302
 ws_sw        200  200  200  200  200  200  200  200  200  200  200  200
 ws_manifest  200  200  200  200  200  200  200  200  200  200  200  200
 m_queue      200  200  200  200  200  200  200  200  403  403  403  302
@@ -254,6 +263,17 @@ def _request(client, county, page: str):
                 client_uuid=uuid.uuid4(),
             )
             return get("fieldwork:report_detail", report.pk)
+        case "fu_list":
+            return get("fieldwork:follow_ups")
+        case "fu_own" | "fu_oth":
+            follow_up = _visit(county, "own" if page == "fu_own" else "other", True)
+            return get("fieldwork:follow_up_detail", follow_up.follow_ups.get().pk)
+        case "fu_drop":
+            pk = _visit(county, "own", True).follow_ups.get().pk
+            url = reverse("fieldwork:follow_up_detail", args=[pk])
+            return client.post(url, {"action": "drop", "reason": "住户已搬离"})
+        case "ws_fu":
+            return get("workspace:follow_up", _visit(county, "own", True).follow_ups.get().pk)
         case "results":
             return get("stats:results")
         case "ws_today":
@@ -330,7 +350,7 @@ def _request(client, county, page: str):
     raise AssertionError(page)
 
 
-def _visit(county, area: str):
+def _visit(county, area: str, follow_up: bool = False):
     persona = "beat" if area == "own" else "other"
     return fieldwork.visit_create(
         actor=county.user(persona),
@@ -339,6 +359,7 @@ def _visit(county, area: str):
         client_uuid=uuid.uuid4(),
         household="李家",
         purpose="routine",
+        follow_up_needed=follow_up,
     )
 
 
@@ -389,5 +410,7 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"] == reverse("open311:keys")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
+        elif page == "fu_drop":
+            assert response["Location"] == reverse("fieldwork:follow_ups")
         else:
             assert response["Location"] == reverse("org:area_detail", args=[county.areas["own"].pk])

@@ -99,8 +99,11 @@ from cunjing.demo.calibration import (
     is_working_day,
 )
 from cunjing.fieldwork.models import (
+    FOLLOW_UP_DUE_DAYS,
     Assistance,
     FloatingResident,
+    FollowUp,
+    FollowUpState,
     HardshipKind,
     HouseholdVisit,
     OutreachEvent,
@@ -268,6 +271,7 @@ _AREA_FACTOR = {
 class SimulationResult:
     rows: Counter = field(default_factory=Counter)  # kind → rows written (and "worklog")
     accounts: int = 0
+    follow_ups: Counter = field(default_factory=Counter)  # state → follow-ups
     rebuild: RebuildResult | None = None
     seconds: float = 0.0
 
@@ -748,6 +752,11 @@ def simulate(
                 _stage_event(bureau, chunk.phase, phase_days[0], phase_days[-1], phase)
             if progress:
                 progress(chunk.label, written, time.monotonic() - chunk_started)
+        follow_started = time.monotonic()
+        result.follow_ups = simulate_follow_ups(bureau, start=start, end=end, seed=seed)
+        _stage_event(bureau, "follow_ups", start, end, result.follow_ups)
+        if progress:
+            progress("follow_ups", dict(result.follow_ups), time.monotonic() - follow_started)
         counters_started = time.monotonic()
         result.rebuild = rebuild(actor=SYSTEM, bureau=bureau, date_from=start, date_to=end)
         if progress:
@@ -761,6 +770,114 @@ def simulate(
             )
     result.seconds = time.monotonic() - started
     return result
+
+
+# A follow-up due more than this many days ago has been closed — done with the officer's next
+# visit to that village, else set aside; a few stay open and overdue, as in any county.
+FOLLOW_UP_CLOSED_AFTER_DAYS = 3
+FOLLOW_UP_LEFT_OPEN_SHARE = 0.04
+FOLLOW_UP_DROPPED_SHARE = 0.1
+FOLLOW_UP_DROP_REASONS = (
+    "住户已搬离本村",
+    "问题已自行解决，经电话确认",
+    "已移交村委会跟进",
+    "户主外出务工，待其返乡后另行走访",
+)
+
+
+def simulate_follow_ups(bureau: Bureau, *, start: dt.date, end: dt.date, seed: int) -> Counter:
+    """The follow-ups the simulated records left (a visit flagged for it, an assistance's next
+    revisit), in bulk: those long past due closed — done with the same officer's next visit to
+    that village (a visit already simulated: no figure changes), else set aside with a reason —
+    a few left open and overdue, the recent ones open. Returns the count per state."""
+    rng = random.Random(seed + 7)
+    today = timezone.localdate()
+    visits = list(
+        HouseholdVisit.objects.filter(bureau=bureau, occurred_on__range=(start, end))
+        .order_by("occurred_on", "id")
+        .values_list(
+            "id",
+            "area_id",
+            "unit_id",
+            "officer_id",
+            "household",
+            "occurred_on",
+            "created_at",
+            "follow_up_needed",
+        )
+    )
+    later: dict[tuple, list] = {}
+    for row in visits:
+        later.setdefault((row[3], row[1]), []).append(row)
+    sources = [
+        (
+            row[0],
+            None,
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5] + dt.timedelta(days=FOLLOW_UP_DUE_DAYS),
+        )
+        for row in visits
+        if row[7]
+    ]
+    sources += [
+        (None, *row)
+        for row in Assistance.objects.filter(
+            bureau=bureau, occurred_on__range=(start, end), next_revisit_on__isnull=False
+        ).values_list("id", "area_id", "unit_id", "officer_id", "household", "next_revisit_on")
+    ]
+    used: set[int] = set()
+    rows, counts = [], Counter()
+    for visit_id, assistance_id, area_id, unit_id, officer_id, household, due in sources:
+        follow_up = FollowUp(
+            bureau=bureau,
+            area_id=area_id,
+            unit_id=unit_id,
+            officer_id=officer_id,
+            visit_id=visit_id,
+            assistance_id=assistance_id,
+            household=household,
+            due_on=due,
+            created_at=_aware(due - dt.timedelta(days=FOLLOW_UP_DUE_DAYS), 18),
+        )
+        if due < today - dt.timedelta(days=FOLLOW_UP_CLOSED_AFTER_DAYS):
+            draw = rng.random()
+            if draw < FOLLOW_UP_LEFT_OPEN_SHARE and due > today - dt.timedelta(days=60):
+                pass  # overdue, still open
+            elif draw > 1 - FOLLOW_UP_DROPPED_SHARE:
+                follow_up.state = FollowUpState.DROPPED
+                follow_up.reason = rng.choice(FOLLOW_UP_DROP_REASONS)
+                follow_up.closed_at = _aware(due + dt.timedelta(days=rng.randint(0, 5)), 17)
+            else:
+                returned = next(
+                    (
+                        v
+                        for v in later.get((officer_id, area_id), ())
+                        if v[5] > due - dt.timedelta(days=FOLLOW_UP_DUE_DAYS)
+                        and v[0] != visit_id
+                        and v[0] not in used
+                    ),
+                    None,
+                )
+                if returned is not None and officer_id is not None:
+                    used.add(returned[0])
+                    follow_up.state = FollowUpState.DONE
+                    follow_up.return_visit_id = returned[0]
+                    follow_up.closed_at = returned[6]
+                else:
+                    follow_up.state = FollowUpState.DROPPED
+                    follow_up.reason = rng.choice(FOLLOW_UP_DROP_REASONS)
+                    follow_up.closed_at = _aware(due + dt.timedelta(days=rng.randint(0, 5)), 17)
+        rows.append(follow_up)
+        counts[follow_up.state] += 1
+    FollowUp.objects.bulk_create(rows, batch_size=1000)
+    return counts
+
+
+def _aware(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
 
 
 def _stage_event(

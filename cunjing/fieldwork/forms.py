@@ -205,3 +205,43 @@ class SupervisionForm(TablerForm):
     comment = forms.CharField(
         label=_("comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# --- Follow-ups ---------------------------------------------------------------------------------
+
+
+class FollowUpDoneForm(TablerForm):
+    """Done: the return visit, recorded as a household visit."""
+
+    occurred_on = forms.DateField(label=_("date of the return visit"), widget=DATE_WIDGET)
+    notes = forms.CharField(
+        label=_("what the return visit found"), max_length=2000, widget=_TEXTAREA
+    )
+    contact_card_given = forms.BooleanField(label=_("contact card given"), required=False)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("occurred_on", timezone.localdate())
+        kwargs["initial"].setdefault("client_uuid", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+
+
+class FollowUpDropForm(TablerForm):
+    """No longer needed, and why."""
+
+    reason = forms.CharField(
+        label=_("why it is no longer needed"), max_length=500, widget=_TEXTAREA
+    )
+
+
+class FollowUpListForm(TablerForm):
+    view = forms.ChoiceField(
+        label=_("list"),
+        required=False,
+        choices=[
+            ("open", _("Open")),
+            ("overdue", _("Overdue")),
+            ("closed", _("Closed")),
+        ],
+    )

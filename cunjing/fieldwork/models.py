@@ -109,6 +109,7 @@ class VisitPurpose(models.TextChoices):
     INFORMATION = "information", _("Information collection")
     DISPUTE_SCREENING = "dispute_screening", _("Dispute screening")
     SERVICE = "service", _("Service")
+    RETURN_VISIT = "return_visit", _("Return visit")
     OTHER = "other", _("Other")
 
 
@@ -612,3 +613,130 @@ class Supervision(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} {self.created_at:%Y-%m-%d}"
+
+
+# --- Follow-ups (待跟进) -----------------------------------------------------------------------
+
+
+class FollowUpState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("No longer needed")
+
+
+# A visit flagged for follow-up is due this many days after it.
+FOLLOW_UP_DUE_DAYS = 7
+
+
+class FollowUp(TenantModel):
+    """Something a record left to do (待跟进): a household visit flagged for follow-up, or a
+    hardship household's next revisit. It is open until it is done — with the return visit,
+    itself a household visit record — or set aside as no longer needed, with the reason.
+    Exactly one of ``visit`` / ``assistance`` is the record it came from."""
+
+    scope_area_field = "area"
+
+    area = models.ForeignKey(
+        "org.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village or community"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    officer = models.ForeignKey(
+        "org.Officer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("officer"),
+        help_text=_("The beat officer who recorded what needs following up."),
+    )
+    visit = models.ForeignKey(
+        HouseholdVisit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("household visit"),
+    )
+    assistance = models.ForeignKey(
+        Assistance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("assistance"),
+    )
+    household = models.CharField(_("household"), max_length=200)
+    due_on = models.DateField(_("due"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=FollowUpState.choices, default=FollowUpState.OPEN
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("closed by"),
+    )
+    return_visit = models.OneToOneField(
+        HouseholdVisit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("return visit"),
+    )
+    reason = models.TextField(_("reason"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(visit__isnull=False) & Q(assistance__isnull=True))
+                | (Q(visit__isnull=True) & Q(assistance__isnull=False)),
+                name="follow_up_one_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=FollowUpState.values), name="follow_up_state_valid"
+            ),
+            # open: nothing closed; done: with its return visit; dropped: with a reason
+            models.CheckConstraint(
+                condition=(
+                    Q(state=FollowUpState.OPEN, closed_at__isnull=True, return_visit__isnull=True)
+                    | Q(
+                        state=FollowUpState.DONE,
+                        closed_at__isnull=False,
+                        return_visit__isnull=False,
+                    )
+                    | (Q(state=FollowUpState.DROPPED, closed_at__isnull=False) & ~Q(reason=""))
+                ),
+                name="follow_up_closed_consistently",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "state", "due_on"], name="follow_up_open_due"),
+            models.Index(fields=["bureau", "area", "state"], name="follow_up_area_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_on} {self.household}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == FollowUpState.OPEN and self.due_on < timezone.localdate()

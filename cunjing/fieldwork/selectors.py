@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
+    FollowUp,
+    FollowUpState,
     HouseholdVisit,
     OfficerReport,
     OutreachEvent,
@@ -133,3 +136,81 @@ def supervisions_of(user, *, worklog: WorkLog | None = None, report: OfficerRepo
     if report is not None:
         qs = qs.filter(report=report)
     return qs.select_related("supervised_by").order_by("created_at", "id")
+
+
+# --- Follow-ups ---------------------------------------------------------------------------------
+
+FOLLOW_UP_ORDER = ("due_on", "id")
+
+
+class FollowUpView:
+    """Which follow-ups a list shows."""
+
+    OPEN = "open"  # open ones, the earliest due first
+    OVERDUE = "overdue"  # open and past due
+    CLOSED = "closed"  # done or no longer needed, the latest closed first
+
+
+def follow_up_list(
+    user,
+    *,
+    view: str = FollowUpView.OPEN,
+    officer: int | None = None,
+    due_by: dt.date | None = None,
+    today: dt.date | None = None,
+) -> QuerySet:
+    """The follow-ups ``user`` sees: open (earliest due first), overdue, or closed (latest
+    first); ``officer`` limits them to one officer's, ``due_by`` to those due by that day."""
+    today = today or timezone.localdate()
+    qs = FollowUp.objects.visible_to(user).select_related("area", "officer", "unit")
+    if view == FollowUpView.CLOSED:
+        qs = qs.exclude(state=FollowUpState.OPEN).order_by("-closed_at", "-id")
+    else:
+        qs = qs.filter(state=FollowUpState.OPEN)
+        if view == FollowUpView.OVERDUE:
+            qs = qs.filter(due_on__lt=today)
+        qs = qs.order_by(*FOLLOW_UP_ORDER)
+    if officer is not None:
+        qs = qs.filter(officer_id=officer)
+    if due_by is not None:
+        qs = qs.filter(due_on__lte=due_by)
+    return qs
+
+
+def follow_up_get(user, pk: int) -> FollowUp:
+    return (
+        FollowUp.objects.visible_to(user)
+        .select_related("area", "officer", "unit", "visit", "assistance", "return_visit")
+        .get(pk=pk)
+    )
+
+
+def overdue_follow_ups_by_officer(user, *, today: dt.date | None = None) -> list[dict]:
+    """Per officer (and "no officer" for what leaders recorded), the open follow-ups of their
+    records that are past due: how many and the oldest due day, most first. One query."""
+    today = today or timezone.localdate()
+    rows = (
+        FollowUp.objects.visible_to(user)
+        .filter(state=FollowUpState.OPEN, due_on__lt=today)
+        .order_by()
+        .values("officer_id", "officer__name", "unit__name")
+        .annotate(overdue=Count("id"), oldest=Min("due_on"))
+        .order_by("-overdue", "oldest", "officer__name")
+    )
+    return list(rows)
+
+
+def follow_up_counts(user, *, today: dt.date | None = None) -> dict[str, int]:
+    """Open follow-ups ``user`` sees: all, overdue, due within a week. One query."""
+    today = today or timezone.localdate()
+    return (
+        FollowUp.objects.visible_to(user)
+        .filter(state=FollowUpState.OPEN)
+        .aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_on__lt=today)),
+            due_soon=Count(
+                "id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=7))
+            ),
+        )
+    )

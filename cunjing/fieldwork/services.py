@@ -24,17 +24,21 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
-from cunjing.core.writes import audited_update
+from cunjing.core.writes import audited_update, lock_visible
 from cunjing.fieldwork.models import (
+    FOLLOW_UP_DUE_DAYS,
     Assistance,
     FieldRecord,
     FloatingResident,
+    FollowUp,
+    FollowUpState,
     HouseholdVisit,
     OfficerReport,
     OutreachEvent,
@@ -42,6 +46,7 @@ from cunjing.fieldwork.models import (
     ReportKind,
     Service,
     Supervision,
+    VisitPurpose,
     Volunteer,
     WorkLog,
 )
@@ -183,7 +188,7 @@ def visit_create(
         dwelling = registry_selectors.dwelling_get(actor, getattr(dwelling, "pk", dwelling))
         if dwelling.area_id != area.pk:
             raise ValidationError({"dwelling": [_("The dwelling is not in this area.")]})
-    return _create(
+    visit = _create(
         HouseholdVisit,
         actor=actor,
         area=area,
@@ -200,6 +205,11 @@ def visit_create(
         figures={"visits": 1, "contact_cards": 1 if contact_card_given else 0},
         action="fieldwork.visit.create",
     )
+    if visit.follow_up_needed:
+        _follow_up_open(
+            actor, visit, due_on=visit.occurred_on + dt.timedelta(days=FOLLOW_UP_DUE_DAYS)
+        )
+    return visit
 
 
 @transaction.atomic
@@ -287,7 +297,7 @@ def assistance_create(
 ) -> Assistance:
     """Help to a hardship household; counts one household and its people."""
     valid_people = isinstance(people, int) and 1 <= people <= 50
-    return _create(
+    assistance = _create(
         Assistance,
         actor=actor,
         area=area,
@@ -304,6 +314,9 @@ def assistance_create(
         figures={"assisted_households": 1, "assisted_people": people if valid_people else 0},
         action="fieldwork.assistance.create",
     )
+    if assistance.next_revisit_on is not None:
+        _follow_up_open(actor, assistance, due_on=assistance.next_revisit_on)
+    return assistance
 
 
 @transaction.atomic
@@ -535,3 +548,105 @@ def supervise(
         after=audit.snapshot(supervision),
     )
     return supervision
+
+
+# --- Follow-ups (待跟进) -----------------------------------------------------------------------
+
+
+def _follow_up_open(actor, record, *, due_on: dt.date) -> FollowUp:
+    """The follow-up a visit flagged for it, or an assistance's next revisit, leaves open."""
+    follow_up = FollowUp(
+        bureau_id=record.bureau_id,
+        area_id=record.area_id,
+        unit_id=record.unit_id,
+        officer_id=record.officer_id,
+        visit=record if isinstance(record, HouseholdVisit) else None,
+        assistance=record if isinstance(record, Assistance) else None,
+        household=record.household,
+        due_on=due_on,
+    )
+    follow_up.full_clean(exclude=["area", "unit", "officer", "visit", "assistance"])
+    follow_up.save()
+    audit.record(
+        actor=actor,
+        action="fieldwork.follow_up.open",
+        instance=follow_up,
+        after=audit.snapshot(follow_up),
+    )
+    return follow_up
+
+
+def _lock_open_follow_up(actor, follow_up: FollowUp) -> FollowUp:
+    """The follow-up, locked and read again through the actor's scope (a 404 otherwise); the
+    actor must be one who records visits there (403), and it must still be open (422)."""
+    locked = lock_visible(actor, FollowUp, follow_up.pk, related=("area",))
+    if not can_record(actor, HouseholdVisit):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if locked.state != FollowUpState.OPEN:
+        raise ValidationError({"state": [_("This follow-up is already closed.")]})
+    return locked
+
+
+@transaction.atomic
+def follow_up_done(
+    *,
+    actor,
+    follow_up: FollowUp,
+    occurred_on: dt.date,
+    client_uuid: uuid.UUID,
+    notes: str,
+    contact_card_given: bool = False,
+) -> FollowUp:
+    """Close a follow-up with its return visit: a household visit record (purpose "return
+    visit", counted like any visit) and the follow-up done, in one transaction."""
+    follow_up = _lock_open_follow_up(actor, follow_up)
+    if not (notes or "").strip():
+        raise ValidationError({"notes": [_("Write what the return visit found.")]})
+    dwelling = follow_up.visit.dwelling_id if follow_up.visit_id else None
+    visit = visit_create(
+        actor=actor,
+        area=follow_up.area,
+        occurred_on=occurred_on,
+        client_uuid=client_uuid,
+        household=follow_up.household,
+        purpose=VisitPurpose.RETURN_VISIT,
+        notes=notes.strip(),
+        contact_card_given=contact_card_given,
+        dwelling=dwelling,
+    )
+    before = audit.snapshot(follow_up)
+    follow_up.state = FollowUpState.DONE
+    follow_up.return_visit = visit
+    follow_up.closed_at = timezone.now()
+    follow_up.closed_by = actor
+    follow_up.save()
+    old, new = audit.changed(before, audit.snapshot(follow_up))
+    audit.record(
+        actor=actor, action="fieldwork.follow_up.done", instance=follow_up, before=old, after=new
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_drop(*, actor, follow_up: FollowUp, reason: str) -> FollowUp:
+    """Set a follow-up aside as no longer needed (the household moved away, the matter settled
+    by itself …), with the reason."""
+    follow_up = _lock_open_follow_up(actor, follow_up)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why it is no longer needed.")]})
+    if len(reason) > 500:
+        raise ValidationError(
+            {"reason": [_("Ensure this value has at most %(limit)s characters.") % {"limit": 500}]}
+        )
+    before = audit.snapshot(follow_up)
+    follow_up.state = FollowUpState.DROPPED
+    follow_up.reason = reason
+    follow_up.closed_at = timezone.now()
+    follow_up.closed_by = actor
+    follow_up.save()
+    old, new = audit.changed(before, audit.snapshot(follow_up))
+    audit.record(
+        actor=actor, action="fieldwork.follow_up.drop", instance=follow_up, before=old, after=new
+    )
+    return follow_up

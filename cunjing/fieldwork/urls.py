@@ -15,5 +15,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("reports/write/", views.report_edit, name="report_edit"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
+    path("follow-ups/<int:pk>/", views.follow_up_detail, name="follow_up_detail"),
     path("supervise/<slug:target>/<int:pk>/", views.supervise, name="supervise"),
 ]

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
-from cunjing.core.pagination import keyset_page
+from cunjing.core.pagination import keyset_page, numbered_page
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters
@@ -33,6 +33,9 @@ from cunjing.fieldwork.forms import (
     AssistanceForm,
     DayForm,
     FloatingResidentForm,
+    FollowUpDoneForm,
+    FollowUpDropForm,
+    FollowUpListForm,
     OutreachForm,
     PreventionForm,
     RecordFilterForm,
@@ -50,6 +53,7 @@ from cunjing.fieldwork.forms import (
 from cunjing.fieldwork.models import (
     Assistance,
     FloatingResident,
+    FollowUp,
     HouseholdVisit,
     OfficerReport,
     OutreachEvent,
@@ -556,3 +560,97 @@ def supervise(request: HttpRequest, target: str, pk: int) -> HttpResponse:
     build = _worklog_context if target == "worklog" else _report_context
     template = f"fieldwork/{target}_detail.html"
     return render(request, template, build(user, pk, form), status=UNPROCESSABLE)
+
+
+# --- Follow-ups (待跟进) -----------------------------------------------------------------------
+
+FOLLOW_UPS_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    """The follow-ups of the user's jurisdiction: open (the earliest due first), overdue or
+    closed; for leaders also the overdue ones per officer."""
+    user = request.user
+    _require_view(user)
+    form = FollowUpListForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "rows": [], "by_officer": []}
+        return render(request, "fieldwork/follow_ups.html", context, status=UNPROCESSABLE)
+    view = form.cleaned_data.get("view") or selectors.FollowUpView.OPEN
+    page = numbered_page(
+        selectors.follow_up_list(user, view=view),
+        per_page=FOLLOW_UPS_PER_PAGE,
+        number=request.GET.get("page"),
+    )
+    leader = user.role not in (Role.BEAT_OFFICER, Role.AIDE)
+    context = {
+        "form": form,
+        "view": view,
+        "page": page,
+        "rows": page.object_list,
+        "counts": selectors.follow_up_counts(user),
+        "by_officer": selectors.overdue_follow_ups_by_officer(user) if leader else [],
+        "today": timezone.localdate(),
+    }
+    return render(request, "fieldwork/follow_ups.html", context)
+
+
+def follow_up_action(request: HttpRequest, follow_up, action: str):
+    """Apply a POSTed ``done`` or ``drop`` to ``follow_up``: ``(forms, saved)``, the forms with
+    their errors when not saved. Shared by this page and the phone's."""
+    forms = {
+        "done": FollowUpDoneForm(auto_id="done-%s"),
+        "drop": FollowUpDropForm(auto_id="drop-%s"),
+    }
+    if action not in forms:
+        raise Http404
+    form_class = FollowUpDoneForm if action == "done" else FollowUpDropForm
+    form = form_class(request.POST, auto_id=f"{action}-%s")
+    forms[action] = form
+    if not form.is_valid():
+        return forms, False
+    try:
+        if action == "done":
+            services.follow_up_done(actor=request.user, follow_up=follow_up, **form.cleaned_data)
+        else:
+            services.follow_up_drop(actor=request.user, follow_up=follow_up, **form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return forms, False
+    return forms, True
+
+
+def follow_up_forms() -> dict:
+    return {
+        "done": FollowUpDoneForm(auto_id="done-%s"),
+        "drop": FollowUpDropForm(auto_id="drop-%s"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One follow-up: what it came from, and — while open — done with the return visit, or no
+    longer needed with the reason."""
+    user = request.user
+    _require_view(user)
+    try:
+        follow_up = selectors.follow_up_get(user, pk)
+    except FollowUp.DoesNotExist:
+        raise Http404 from None
+    status, forms = 200, follow_up_forms()
+    if request.method == "POST":
+        forms, saved = follow_up_action(request, follow_up, request.POST.get("action", ""))
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect("fieldwork:follow_ups")
+        status = UNPROCESSABLE
+    context = {
+        "follow_up": follow_up,
+        "forms": forms,
+        "may_close": services.can_record(user, HouseholdVisit),
+        "today": timezone.localdate(),
+    }
+    return render(request, "fieldwork/follow_up_detail.html", context, status=status)

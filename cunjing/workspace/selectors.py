@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cunjing.fieldwork import selectors as fieldwork
-from cunjing.fieldwork.models import Assistance, HouseholdVisit, WorkLog
+from cunjing.fieldwork.models import FollowUp, WorkLog
 from cunjing.org.models import BEAT_AREA_KINDS, Area
 from cunjing.registry.models import Dwelling
 from cunjing.workspace.kinds import Kind
@@ -23,10 +23,7 @@ from cunjing.workspace.kinds import Kind
 AREAS_SHOWN = 20
 TODAY_ROWS = 20
 FOLLOW_UP_ROWS = 20
-# Visits flagged for follow-up stay on the list this long.
-FOLLOW_UP_DAYS = 30
-# Assistance revisits show from this many days before they fall due, and while overdue up to
-# FOLLOW_UP_DAYS.
+# Follow-ups show from this many days before they fall due, and until they are closed.
 REVISIT_AHEAD_DAYS = 7
 
 
@@ -66,25 +63,15 @@ def recorded_today(user, kinds: list[Kind]) -> list[TodayRow]:
     return rows[:TODAY_ROWS]
 
 
-def follow_ups(user) -> tuple[list[HouseholdVisit], list[Assistance]]:
-    """Visits flagged for follow-up in the last 30 days, and hardship households whose revisit
-    falls due within a week or is overdue (up to 30 days): two queries."""
+def follow_ups(user) -> list[FollowUp]:
+    """The open follow-ups due within a week or overdue, the earliest due first (one query):
+    they leave the list when done or set aside, not with time."""
     today = timezone.localdate()
-    since = today - dt.timedelta(days=FOLLOW_UP_DAYS)
-    visits = list(
-        fieldwork.record_list(user, HouseholdVisit, date_from=since).filter(follow_up_needed=True)[
-            :FOLLOW_UP_ROWS
-        ]
+    return list(
+        fieldwork.follow_up_list(
+            user, due_by=today + dt.timedelta(days=REVISIT_AHEAD_DAYS), today=today
+        )[:FOLLOW_UP_ROWS]
     )
-    revisits = list(
-        fieldwork.record_list(user, Assistance)
-        .filter(
-            next_revisit_on__gte=since,
-            next_revisit_on__lte=today + dt.timedelta(days=REVISIT_AHEAD_DAYS),
-        )
-        .order_by("next_revisit_on", "id")[:FOLLOW_UP_ROWS]
-    )
-    return visits, revisits
 
 
 def todays_log(user) -> WorkLog | None:

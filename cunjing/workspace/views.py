@@ -23,11 +23,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -35,8 +36,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from cunjing.fieldwork import selectors as fieldwork_selectors
+from cunjing.fieldwork import services as fieldwork_services
+from cunjing.fieldwork import views as fieldwork_views
+from cunjing.fieldwork.models import FollowUp, HouseholdVisit
 from cunjing.workspace import selectors
 from cunjing.workspace.kinds import KINDS, Kind, kinds_for
 
@@ -132,14 +137,13 @@ def _config(request: HttpRequest, kinds: list[Kind]) -> dict:
 def today(request: HttpRequest) -> HttpResponse:
     kinds = _workspace_user(request)
     areas = list(selectors.my_areas(request.user)[: selectors.AREAS_SHOWN + 1])
-    visits, revisits = selectors.follow_ups(request.user)
+    follow_ups = selectors.follow_ups(request.user)
     context = {
         "kinds": kinds,
         "areas": areas[: selectors.AREAS_SHOWN],
         "more_areas": len(areas) > selectors.AREAS_SHOWN,
         "rows": selectors.recorded_today(request.user, kinds),
-        "visits": visits,
-        "revisits": revisits,
+        "follow_ups": follow_ups,
         "today": timezone.localdate(),
         "config": _config(request, kinds),
     }
@@ -226,3 +230,31 @@ def manifest(request: HttpRequest) -> JsonResponse:
     response["Content-Type"] = "application/manifest+json"
     response["Cache-Control"] = "no-cache, max-age=0"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """A follow-up on the phone: what it came from; done with the return visit, or no longer
+    needed with the reason (the forms and the rules of the desktop page)."""
+    kinds = _workspace_user(request)
+    try:
+        found = fieldwork_selectors.follow_up_get(request.user, pk)
+    except FollowUp.DoesNotExist:
+        raise Http404 from None
+    status, forms = 200, fieldwork_views.follow_up_forms()
+    if request.method == "POST":
+        forms, saved = fieldwork_views.follow_up_action(
+            request, found, request.POST.get("action", "")
+        )
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect("workspace:today")
+        status = 422
+    context = {
+        "follow_up": found,
+        "forms": forms,
+        "may_close": fieldwork_services.can_record(request.user, HouseholdVisit),
+        "config": _config(request, kinds),
+    }
+    return render(request, "workspace/follow_up.html", context, status=status)

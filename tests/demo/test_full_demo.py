@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.contrib.auth import authenticate
@@ -31,7 +32,7 @@ from cunjing.core.models import AuditEvent
 from cunjing.core.roles import Role
 from cunjing.demo import builder, calibration, wugang
 from cunjing.demo import registry as registry_demo
-from cunjing.fieldwork.models import HouseholdVisit, Volunteer, WorkLog
+from cunjing.fieldwork.models import Assistance, FollowUp, HouseholdVisit, Volunteer, WorkLog
 from cunjing.org.models import (
     Aide,
     Area,
@@ -396,10 +397,25 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_de
     assert WorkLog.objects.filter(officer=officer, day=today).exists()
     assert visits.first().area.name == "瓦房沟村"
 
+    # (d) Every flagged visit and every planned revisit has its follow-up: the old ones closed
+    # (done with a later visit of the same officer to that village, or set aside with a reason),
+    # a few overdue, the recent ones open — and the demo officer has some waiting.
+    flagged = HouseholdVisit.objects.filter(follow_up_needed=True).count()
+    revisits = Assistance.objects.filter(next_revisit_on__isnull=False).count()
+    assert FollowUp.objects.count() == flagged + revisits
+    states = Counter(FollowUp.objects.values_list("state", flat=True))
+    assert states["done"] > states["dropped"] > 0 and states["open"] > 0
+    overdue = FollowUp.objects.filter(state="open", due_on__lt=today - dt.timedelta(days=3))
+    assert 0 < overdue.count() < states["open"]
+    for f in FollowUp.objects.filter(state="done").select_related("return_visit")[:200]:
+        assert (f.return_visit.officer_id, f.return_visit.area_id) == (f.officer_id, f.area_id)
+    assert not FollowUp.objects.filter(state="dropped", reason="").exists()
+    assert FollowUp.objects.filter(officer=officer, state="open").exists()
+
     # One audit event per stage, none per record (``--reset`` flushed the database before the
     # build: every audit event in it is the build's).
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-    assert actions.count("demo.simulate") == 4
+    assert actions.count("demo.simulate") == 5  # accounts, three phases, follow-ups
     assert actions.count("stats.rebuild") == 1
     assert not [a for a in actions if a.startswith("fieldwork.")]
 

@@ -33,6 +33,7 @@ from cunjing.core.roles import SYSTEM, Role
 from cunjing.demo import builder, wugang
 from cunjing.demo import fieldwork as field_demo
 from cunjing.demo import registry as registry_demo
+from cunjing.fieldwork.models import FollowUpState
 from cunjing.matters import services as matter_services
 from cunjing.org.models import Aide, Area, AreaKind, Bureau, Officer, Unit, UnitKind
 from cunjing.stats.models import Figure
@@ -218,6 +219,11 @@ class Command(BaseCommand):
         if label == "accounts":
             text = _("beat officers' accounts created: %(n)d") % {"n": rows["accounts"]}
             label = _("accounts")
+        elif label == "follow_ups":
+            text = " · ".join(
+                f"{FollowUpState(state).label} {n}" for state, n in rows.items() if n
+            ) or _("nothing")
+            label = _("follow-ups")
         elif label == "counters":
             text = _("%(days)d daily and %(months)d monthly counters") % {
                 "days": rows["daily_rows"],
