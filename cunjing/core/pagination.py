@@ -130,6 +130,8 @@ class Keyset:
 
     model: type[models.Model]
     order: tuple[str, ...]
+    # Nullable fields of ``order`` the caller's queryset has filtered to non-null values.
+    non_null: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.order or self.order[-1].lstrip("-") not in ("id", "pk"):
@@ -145,7 +147,7 @@ class Keyset:
                 field = self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
             except FieldDoesNotExist:
                 raise ImproperlyConfigured(f"{self.model.__name__} has no field {name!r}") from None
-            if field.null:
+            if field.null and name not in self.non_null:
                 raise ImproperlyConfigured(f"keyset ordering on nullable {name!r}")
             out.append(field)
         return tuple(out)
@@ -206,13 +208,20 @@ class Keyset:
 
 
 def keyset_page(
-    qs: QuerySet, *, order: Sequence[str], limit: int, before: str | None = None
+    qs: QuerySet,
+    *,
+    order: Sequence[str],
+    limit: int,
+    before: str | None = None,
+    non_null: Sequence[str] = (),
 ) -> KeysetPage:
     """``limit`` rows of ``qs`` in ``order`` after the cursor ``before`` (``None``: the first
     page) and the cursor of the next page: one query. ``order`` ends with the id, e.g.
-    ``("-occurred_on", "-id")``. A malformed ``before`` raises ``ValidationError`` on
+    ``("-occurred_on", "-id")``; a nullable field may be in it when ``qs`` excludes its NULLs
+    and says so in ``non_null``. A malformed ``before`` raises ``ValidationError`` on
     ``before``."""
-    return Keyset(qs.model, tuple(order)).page(qs, limit=limit, before=before)
+    keyset = Keyset(qs.model, tuple(order), tuple(non_null))
+    return keyset.page(qs, limit=limit, before=before)
 
 
 # --- Counted offset pages ------------------------------------------------------------------------

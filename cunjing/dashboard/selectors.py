@@ -6,6 +6,7 @@ station leader's figures are their station's and a commander's the whole bureau'
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from cunjing.accounts.models import User
 from cunjing.core.roles import Capability, Role, has_capability
+from cunjing.fieldwork import selectors as fieldwork_selectors
+from cunjing.matters import selectors as matter_selectors
 from cunjing.org import selectors as org_selectors
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
@@ -121,3 +124,75 @@ def locked_out_usernames(accounts) -> list[str]:
     if cool_off is not None:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
     return list(attempts.order_by("username").values_list("username", flat=True).distinct())
+
+
+# --- The desk's to-do list ----------------------------------------------------------------------
+
+TODO_ROWS = 10
+
+
+@dataclass
+class ToDo:
+    """What waits for the user, their home page's first block: matters at their desk (the most
+    urgent first), how many are overdue in their jurisdiction, follow-ups due, and for leaders
+    the overdue follow-ups per officer and the reports to supervise. Later mechanisms add their
+    items here."""
+
+    matters: list = field(default_factory=list)
+    matters_waiting: int = 0
+    matters_overdue: int = 0
+    follow_ups: list = field(default_factory=list)
+    follow_up_counts: dict = field(default_factory=dict)
+    follow_ups_by_officer: list = field(default_factory=list)
+    reports: list = field(default_factory=list)
+    reports_waiting: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.matters_waiting
+            or self.matters_overdue
+            or self.follow_up_counts.get("open")
+            or self.reports_waiting
+        )
+
+
+LEADER_ROLES = frozenset({Role.OFFICE_LEADER, Role.STATION_LEADER, Role.COMMANDER})
+
+
+def todo(user) -> ToDo:
+    """The to-do of a beat officer, a leader, the commander or an inspector: a fixed number of
+    queries whatever the size of the jurisdiction (beat officer 4, leaders 6)."""
+    result = ToDo()
+    now = timezone.now()
+    if has_capability(user, Capability.VIEW_MATTERS) and user.role != Role.AIDE:
+        counts = matter_selectors.queue_counts(user, now=now)
+        result.matters_overdue = counts[matter_selectors.Queue.OVERDUE]
+        if has_capability(user, Capability.HANDLE_MATTERS):
+            result.matters_waiting = counts[matter_selectors.Queue.MINE]
+            result.matters = list(
+                matter_selectors.matter_list(
+                    user,
+                    queue=matter_selectors.Queue.MINE,
+                    sort=matter_selectors.Sort.DEADLINE,
+                    now=now,
+                )[:TODO_ROWS]
+            )
+    if has_capability(user, Capability.VIEW_FIELDWORK) and user.role != Role.AIDE:
+        result.follow_up_counts = fieldwork_selectors.follow_up_counts(user)
+        if user.role == Role.BEAT_OFFICER:
+            today = timezone.localdate()
+            result.follow_ups = list(
+                fieldwork_selectors.follow_up_list(
+                    user, due_by=today + dt.timedelta(days=7), today=today
+                )[:TODO_ROWS]
+            )
+        else:
+            result.follow_ups_by_officer = fieldwork_selectors.overdue_follow_ups_by_officer(user)[
+                :TODO_ROWS
+            ]
+    if user.role in LEADER_ROLES or user.role == Role.INSPECTOR:
+        reports = fieldwork_selectors.reports_awaiting_supervision(user)
+        result.reports = list(reports[:TODO_ROWS])
+        result.reports_waiting = reports.count()
+    return result

@@ -45,9 +45,10 @@ def _panel_context(user, panel: str) -> dict:
         cards = selectors.contact_cards(user)
         for card in cards:
             card.officer_phone = national_phone(card.officer.phone) if card.officer else ""
-        return {"cards": cards}
+        todo = selectors.todo(user) if user.role == Role.BEAT_OFFICER else None
+        return {"cards": cards, "todo": todo}
     if panel in ("unit", "bureau"):
-        return {"summary": selectors.org_summary(user)}
+        return {"summary": selectors.org_summary(user), "todo": selectors.todo(user)}
     if panel == "accounts":
         return {"accounts": selectors.accounts_summary(user)}
     if panel == "audit":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,4 +213,24 @@ def follow_up_counts(user, *, today: dt.date | None = None) -> dict[str, int]:
                 "id", filter=Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=7))
             ),
         )
+    )
+
+
+# --- Reports awaiting supervision ----------------------------------------------------------------
+
+SUPERVISION_WINDOW_DAYS = 35
+
+
+def reports_awaiting_supervision(user, *, today: dt.date | None = None) -> QuerySet:
+    """Weekly analyses and monthly summaries of the last five weeks that no leader has
+    supervised yet, the oldest first: a leader's to-do (督导)."""
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=SUPERVISION_WINDOW_DAYS)
+    supervised = Supervision.objects.filter(report_id=OuterRef("pk"))
+    return (
+        OfficerReport.objects.visible_to(user)
+        .filter(period_start__gte=since)
+        .exclude(Exists(supervised))
+        .select_related("officer", "unit")
+        .order_by("period_start", "id")
     )

@@ -260,9 +260,10 @@ def list_(request: HttpRequest, filters: Query[MatterFilter]):
         MatterFilters.queryset(user, filters).select_related("category"),
         limit=filters.limit,
         before=filters.before,
+        sort=filters.sort,
     )
     items = [MatterOut.model_validate(present(m)) for m in found.items]
-    return {"items": items, "next": None if found.next is None else int(found.next)}
+    return {"items": items, "next": found.next}
 
 
 @router.get(

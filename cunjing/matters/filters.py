@@ -1,6 +1,6 @@
 """The filters of the matters list, declared once for the queue page and ``GET /api/matters``
-(``core.filters``). The list is keyset-paginated newest first (``selectors.matter_page``); its
-cursor is the last id shown. Area, unit and dates are not on the page yet: ``api_only``."""
+(``core.filters``). The list is keyset-paginated (``selectors.matter_page``) newest first or,
+open matters only, by deadline. Area, unit and dates are not on the page yet: ``api_only``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cunjing.core.filters import ChoiceFilter, CursorFilter, DateFilter, FilterSet, IdFilter
 from cunjing.matters import selectors
 from cunjing.matters.models import MatterKind, State
-from cunjing.matters.selectors import Queue
+from cunjing.matters.selectors import Queue, Sort
 
 
 class MatterFilters(FilterSet):
@@ -25,7 +25,13 @@ class MatterFilters(FilterSet):
     unit = IdFilter(description="Handled by this unit or a unit below it.", api_only=True)
     date_from = DateFilter(description="Created from this date (inclusive).", api_only=True)
     date_to = DateFilter(description="Created until this date (inclusive).", api_only=True)
-    before = CursorFilter(integer=True)
+    sort = ChoiceFilter(
+        Sort,
+        label=_("order"),
+        default=Sort.NEWEST,
+        description="newest: newest first; deadline: the open ones, the most urgent first.",
+    )
+    before = CursorFilter()
 
     @staticmethod
     def select(user, **values):

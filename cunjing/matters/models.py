@@ -262,6 +262,13 @@ class Matter(TenantModel):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def next_due_at(self):
+        """The nearest deadline still running: the reply's, else the resolution's (None when
+        no clock runs)."""
+        due = [d for d in (self.reply_due_at, self.resolve_due_at) if d is not None]
+        return min(due) if due else None
+
 
 class MatterEvent(TenantModel):
     """One row of a matter's timeline: a transition, by whom (a user, the reporter or the

@@ -179,7 +179,9 @@ class MatterDetailOut(MatterOut):
 
 class MatterPage(Schema):
     items: list[MatterOut]
-    next: int | None = Field(None, description="Cursor of the next page; null on the last.")
+    next: str | None = Field(
+        None, description="Cursor of the next page (pass it as `before`); null on the last."
+    )
 
 
 class SlaOut(Schema):

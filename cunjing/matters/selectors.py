@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet, TextChoices
+from django.db.models import Count, F, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,8 +42,17 @@ from cunjing.matters.services.similarity import (
 from cunjing.matters.services.sla import sla_default
 from cunjing.org.models import Area, Unit
 
-# Newest first: ids grow with creation.
-MATTER_ORDER = ("-id",)
+
+class Sort(TextChoices):
+    """How a matters list is ordered: newest first (ids grow with creation), or the open ones
+    by their resolution deadline, the most urgent first."""
+
+    NEWEST = "newest", gettext_lazy("Newest first")
+    DEADLINE = "deadline", gettext_lazy("Most urgent first")
+
+
+ORDERS = {Sort.NEWEST: ("-id",), Sort.DEADLINE: ("resolve_due_at", "id")}
+MATTER_ORDER = ORDERS[Sort.NEWEST]
 
 
 class Queue(TextChoices):
@@ -120,12 +129,15 @@ def matter_list(
     unit: int | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    sort: str = Sort.NEWEST,
     now: dt.datetime | None = None,
 ) -> QuerySet:
-    """The matters visible to ``user``, newest first, filtered. ``unit`` means handled by that
-    unit or a unit below it."""
+    """The matters visible to ``user``, filtered, in ``sort``'s order (by deadline: only the
+    open ones, which have one). ``unit`` means handled by that unit or a unit below it."""
     now = now or timezone.now()
     qs = visible(user).filter(queue_q(user, queue, now))
+    if sort == Sort.DEADLINE:
+        qs = qs.filter(state__in=OPEN_STATES, resolve_due_at__isnull=False)
     if kind:
         qs = qs.filter(kind=kind)
     if state:
@@ -139,18 +151,32 @@ def matter_list(
         qs = qs.filter(created_at__gte=_start_of(date_from))
     if date_to is not None:
         qs = qs.filter(created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
-    return qs.select_related("area", "handling_unit").order_by(*MATTER_ORDER)
+    return qs.select_related("area", "handling_unit").order_by(*ORDERS[Sort(sort)])
+
+
+def queue_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many matters are in each queue of ``user`` (mine, overdue, awaiting a reply): one
+    query."""
+    now = now or timezone.now()
+    return visible(user).aggregate(
+        **{
+            queue: Count("id", filter=queue_q(user, queue, now))
+            for queue in (Queue.MINE, Queue.OVERDUE, Queue.AWAITING_REPLY)
+        }
+    )
 
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def matter_page(qs: QuerySet, *, limit: int, before: int | None = None) -> KeysetPage:
-    """One page of a matter list, newest first, after the matter ``before`` (its id: the
-    cursor of this ordering is the id in decimal)."""
+def matter_page(
+    qs: QuerySet, *, limit: int, before: str | None = None, sort: str = Sort.NEWEST
+) -> KeysetPage:
+    """One page of a matter list (from :func:`matter_list` with the same ``sort``) after the
+    cursor ``before``."""
     return keyset_page(
-        qs, order=MATTER_ORDER, limit=limit, before=None if before is None else str(before)
+        qs, order=ORDERS[Sort(sort)], limit=limit, before=before, non_null=("resolve_due_at",)
     )
 
 

@@ -52,10 +52,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         status = UNPROCESSABLE
     else:
-        found = selectors.matter_page(
-            MatterFilters.queryset(user, form), limit=PER_PAGE, before=form.cursor()
-        )
-        rows, next_cursor = found.items, found.next
+        try:
+            found = selectors.matter_page(
+                MatterFilters.queryset(user, form),
+                limit=PER_PAGE,
+                before=form.cursor(),
+                sort=form.cleaned_data.get("sort") or selectors.Sort.NEWEST,
+            )
+        except ValidationError as exc:  # a page link that is not ours
+            add_service_errors(form, exc)
+            status = UNPROCESSABLE
+        else:
+            rows, next_cursor = found.items, found.next
     query = request.GET.copy()
     query.pop("before", None)
     context = {

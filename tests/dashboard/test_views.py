@@ -198,10 +198,14 @@ def test_home_of_auditor_lists_latest_events(client, county):
     ("persona", "queries"),
     [
         # base: session, user, session save (savepoint, update, release) = 5
-        ("beat", 9),  # + the user's unit, areas, their active beats, serving units
-        ("aide", 10),  # + the aide record the scope needs
-        ("office_leader", 9),  # + unit, units by kind, areas by kind and coverage, officers
-        ("commander", 9),
+        # + the user's unit, areas, their active beats, serving units; the to-do: queue
+        # counts, matters waiting, follow-up counts, follow-ups due
+        ("beat", 13),
+        ("aide", 10),  # + the aide record the scope needs (no to-do)
+        # + unit, units by kind, areas by kind and coverage, officers; the to-do: queue counts,
+        # matters waiting, follow-up counts, overdue per officer, reports and their count
+        ("office_leader", 15),
+        ("commander", 15),
         ("sysadmin", 6),  # + the unit's name in the header
         ("secadmin", 8),  # + unit name, accounts by role, lockouts
         ("auditor", 7),  # + unit name, latest events
