@@ -115,6 +115,7 @@ def _present_log(log: WorkLog, viewer) -> dict:
             "unit": {"id": log.unit_id, "name": log.unit.name},
             "day": log.day,
             "text": log.text,
+            "version": services.worklog_version(log),
             "client_uuid": str(log.client_uuid),
             "created_at": log.created_at,
             "updated_at": log.updated_at,
@@ -239,13 +240,19 @@ for _kind in KINDS:
     operation_id="fieldwork_worklogs_upsert",
 )
 def worklog_upsert(request: HttpRequest, payload: WorkLogIn):
-    """Beat officers only: the first write of a day creates the log (201), later writes replace
-    its text (200)."""
+    """Beat officers only: the first write of a day creates the log (201); later writes add a
+    time-stamped entry (200), or with ``mode=replace`` set the whole text (200; with ``base``,
+    refused when the log changed meanwhile)."""
     user = require(request, Capability.VIEW_FIELDWORK)
 
     def write(key):
         log, created = services.worklog_upsert(
-            actor=user, day=payload.day, text=payload.text, client_uuid=key
+            actor=user,
+            day=payload.day,
+            text=payload.text,
+            client_uuid=key,
+            mode=payload.mode,
+            base=payload.base,
         )
         log = WorkLog.objects.select_related("officer", "unit").get(pk=log.pk)
         return (201 if created else 200), _present_log(log, user)

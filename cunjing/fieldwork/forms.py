@@ -158,9 +158,22 @@ ReportFilterForm = ReportFilters.form("ReportFilterForm")
 
 
 class WorkLogForm(TablerForm):
+    """A new entry of the day's log (time-stamped, after what is written)."""
+
     text = forms.CharField(
-        label=_("work log"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("new entry"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class WorkLogEditForm(TablerForm):
+    """The whole text of the day's log, edited explicitly; ``base`` is the version it started
+    from."""
+
+    text = forms.CharField(
+        label=_("work log"), max_length=5000, widget=forms.Textarea(attrs={"rows": 10})
+    )
+    base = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
 

@@ -6,7 +6,7 @@ phone in clear: both are masked.
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -106,6 +106,17 @@ class PreventionIn(RecordIn):
 class WorkLogIn(InputSchema):
     day: dt.date = Field(description="The local date of the log; not in the future.")
     text: Text = Field(min_length=1, max_length=5000)
+    mode: Literal["append", "replace"] = Field(
+        "append",
+        description="append: a new time-stamped entry after what is written; replace: the "
+        "whole text, edited explicitly.",
+    )
+    base: Text | None = Field(
+        None,
+        max_length=40,
+        description="With replace: the `version` of the log the edit started from; refused "
+        "(422) when the log changed meanwhile.",
+    )
     client_uuid: Text | None = Field(None, max_length=45)
 
 
@@ -220,6 +231,7 @@ class WorkLogOut(Schema):
     unit: RefOut
     day: dt.date
     text: str
+    version: str = Field(description="Pass as `base` to replace the whole text safely.")
     client_uuid: str
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -11,7 +11,8 @@ Every ``<kind>_create(*, actor, area, occurred_on, client_uuid, ...)``:
    record's figures to the roll-up counters of the serving unit and its ancestors for
    ``occurred_on`` — all in one transaction.
 
-``worklog_upsert`` writes the beat officer's own log of a day.
+``worklog_upsert`` writes the beat officer's own log of a day: a new time-stamped entry, or an
+explicit edit of the whole text.
 """
 
 from __future__ import annotations
@@ -410,25 +411,82 @@ def prevention_create(
     return record
 
 
+class WorklogMode:
+    APPEND = "append"  # a new time-stamped entry after what is written
+    REPLACE = "replace"  # the whole text, edited explicitly
+
+
+WORKLOG_MAX = 5000
+
+
+def worklog_version(log: WorkLog | None) -> str:
+    """What an explicit edit started from (the log's last change), to refuse an edit of a text
+    that changed meanwhile instead of overwriting it."""
+    return "" if log is None else log.updated_at.astimezone(dt.UTC).isoformat()
+
+
+def _entry(text: str, day: dt.date) -> str:
+    """One entry of the log: the time it was written (Asia/Shanghai), with the date when it is
+    written later than the day it is about, then the text."""
+    now = timezone.localtime()
+    stamp = now.strftime("%H:%M") if now.date() == day else now.strftime("%Y-%m-%d %H:%M")
+    return f"{stamp} {text.strip()}"
+
+
 @transaction.atomic
 def worklog_upsert(
-    *, actor, day: dt.date, text: str, client_uuid: uuid.UUID
+    *,
+    actor,
+    day: dt.date,
+    text: str,
+    client_uuid: uuid.UUID,
+    mode: str = WorklogMode.APPEND,
+    base: str | None = None,
 ) -> tuple[WorkLog, bool]:
-    """Write the beat officer's own log of ``day``: created the first time, its text replaced
-    afterwards. Returns ``(log, created)``. Beat officers only."""
+    """Write the beat officer's own log of ``day`` (beat officers only). Returns
+    ``(log, created)``.
+
+    ``append`` (the default) adds ``text`` as a new time-stamped entry: nothing written earlier
+    is touched. ``replace`` sets the whole text — an explicit edit of what the officer sees;
+    with ``base`` (:func:`worklog_version` of the log it started from) it is refused when the
+    log changed meanwhile. The day's log holds at most 5000 characters."""
     _officer_only(actor)
+    if mode not in (WorklogMode.APPEND, WorklogMode.REPLACE):
+        raise ValidationError({"mode": [_("Select a valid choice.")]})
+    if not (text or "").strip():
+        raise ValidationError({"text": [_("This field cannot be blank.")]})
     log = (
         WorkLog.objects.select_for_update()
         .filter(bureau_id=actor.bureau_id, officer_id=actor.officer_id, day=day)
         .first()
     )
+    if mode == WorklogMode.REPLACE:
+        if base is not None and base != worklog_version(log):
+            raise ValidationError(
+                {
+                    "text": [
+                        _(
+                            "The log was changed meanwhile (on another device?). Your text is "
+                            "kept below: copy what you need and edit the log again."
+                        )
+                    ]
+                }
+            )
+        full = text.strip()
+    else:
+        entry = _entry(text, day)
+        full = entry if log is None or not log.text.strip() else f"{log.text.rstrip()}\n{entry}"
+    if len(full) > WORKLOG_MAX:
+        raise ValidationError(
+            {"text": [_("The day's log would exceed %(limit)s characters.") % {"limit": 5000}]}
+        )
     if log is None:
         log = WorkLog(
             bureau_id=actor.bureau_id,
             officer_id=actor.officer_id,
             unit_id=actor.unit_id,
             day=day,
-            text=text,
+            text=full,
             client_uuid=client_uuid,
             recorded_by=actor,
         )
@@ -438,7 +496,7 @@ def worklog_upsert(
             actor=actor, action="fieldwork.worklog.create", instance=log, after=_snapshot(log)
         )
         return log, True
-    changes = {"text": text, "client_uuid": client_uuid, "recorded_by": actor}
+    changes = {"text": full, "client_uuid": client_uuid, "recorded_by": actor}
     log = audited_update(
         actor=actor, instance=log, action="fieldwork.worklog.update", changes=changes
     )

@@ -46,6 +46,7 @@ from cunjing.fieldwork.forms import (
     SupervisionForm,
     VisitForm,
     VolunteerForm,
+    WorkLogEditForm,
     WorkLogFilterForm,
     WorkLogForm,
     period_start_for,
@@ -340,8 +341,11 @@ def worklog_mine(request: HttpRequest) -> HttpResponse:
     log = WorkLog.objects.filter(bureau_id=user.bureau_id, officer_id=user.officer_id, day=day)
     log = log.first()
     status = 200
+    # A new entry by default; the whole text only when the officer asks to edit it.
+    editing = request.GET.get("edit") == "1" and log is not None
+    form_class = WorkLogEditForm if editing else WorkLogForm
     if request.method == "POST":
-        form = WorkLogForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             try:
                 services.worklog_upsert(
@@ -349,6 +353,8 @@ def worklog_mine(request: HttpRequest) -> HttpResponse:
                     day=day,
                     text=form.cleaned_data["text"],
                     client_uuid=form.cleaned_data["client_uuid"],
+                    mode="replace" if editing else "append",
+                    base=form.cleaned_data.get("base") if editing else None,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -356,12 +362,21 @@ def worklog_mine(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Saved."))
                 return redirect(f"{reverse('fieldwork:worklog_mine')}?day={day.isoformat()}")
         status = UNPROCESSABLE
+    elif editing:
+        form = WorkLogEditForm(
+            initial={
+                "text": log.text,
+                "base": services.worklog_version(log),
+                "client_uuid": uuid.uuid4(),
+            }
+        )
     else:
-        form = WorkLogForm(initial={"text": log.text if log else "", "client_uuid": uuid.uuid4()})
+        form = WorkLogForm(initial={"client_uuid": uuid.uuid4()})
     context = {
         "day_form": day_form,
         "day": day,
         "form": form,
+        "editing": editing,
         "log": log,
         **_day_context(user, user.officer_id, day),
         "supervisions": selectors.supervisions_of(user, worklog=log) if log else [],

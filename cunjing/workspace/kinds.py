@@ -33,8 +33,10 @@ SUMMARY_FIELDS = {
 }
 # Fields whose type is not told by the model field alone.
 INPUT_TYPES = {"phone": "tel"}
-# The phone form records how many took part; naming the volunteers is done on the record page.
-NOT_FORM_FIELDS = {"client_uuid", "volunteers"}
+# Not typed on the phone: the key is made by the page, volunteers are picked on the desktop, and
+# the work log is only ever appended to from the phone (an edit of the whole text is explicit,
+# on the desktop page).
+NOT_FORM_FIELDS = {"client_uuid", "volunteers", "mode", "base"}
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,8 @@ def add(request: HttpRequest, kind: str) -> HttpResponse:
     if found not in kinds:
         raise PermissionDenied(_("You do not have permission to do this."))
     areas = [] if found.is_worklog else list(selectors.my_areas(request.user))
-    # The work log is one text a day, rewritten: the form starts from what is written so far.
+    # The work log is one text a day: the page shows what is written so far; the form adds an
+    # entry after it (an explicit edit of the whole text is on the desktop page).
     log = selectors.todays_log(request.user) if found.is_worklog else None
     fields = found.form_fields()
     dwellings = []

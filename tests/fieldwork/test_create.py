@@ -5,6 +5,7 @@ answers 422 with field errors in the user's language."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -275,11 +276,12 @@ def test_the_work_log_is_one_per_officer_and_day(county):
     assert second.status_code == 200
     assert second.json()["id"] == first.json()["id"]
     log = WorkLog.objects.get()
-    assert (log.text, log.officer_id, log.unit_id) == (
-        "走访5户",
-        county.officers["own"].pk,
-        county.units["ws_own"].pk,
-    )
+    # Each write is a new time-stamped entry after what was written (the day is past: the
+    # stamp carries the date it was written on); nothing earlier is lost.
+    lines = log.text.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == ["走访3户", "走访5户"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d .+", line) for line in lines)
+    assert (log.officer_id, log.unit_id) == (county.officers["own"].pk, county.units["ws_own"].pk)
     actions = list(
         AuditEvent.objects.filter(action__startswith="fieldwork.worklog")
         .order_by("id")
@@ -287,9 +289,35 @@ def test_the_work_log_is_one_per_officer_and_day(county):
     )
     assert actions == ["fieldwork.worklog.create", "fieldwork.worklog.update"]
     listed = api_as(county.user("office_leader")).get("/api/fieldwork/worklogs").json()
-    assert [i["text"] for i in listed["items"]] == ["走访5户"]
+    assert [i["text"] for i in listed["items"]] == [log.text]
     assert api_as(county.user("other")).get("/api/fieldwork/worklogs").json()["items"] == []
     assert api_as(county.user("aide")).get("/api/fieldwork/worklogs").json()["items"] == []
+
+
+def test_the_whole_work_log_is_replaced_only_explicitly_and_never_over_a_newer_text(county):
+    client = api_as(county.user("beat"))
+    body = {"day": "2014-10-08", "text": "走访3户"}
+    version = client.post("/api/fieldwork/worklogs", body, headers=key()).json()["version"]
+    client.post("/api/fieldwork/worklogs", {**body, "text": "下午巡逻"}, headers=key())
+    stale = client.post(
+        "/api/fieldwork/worklogs",
+        {**body, "mode": "replace", "text": "全天走访", "base": version},
+        headers=key(),
+    )
+    assert stale.status_code == 422 and "text" in str(stale.json())
+    assert "下午巡逻" in WorkLog.objects.get().text  # nothing lost
+    fresh = WorkLog.objects.get()
+    from cunjing.fieldwork.services import worklog_version
+
+    edited = client.post(
+        "/api/fieldwork/worklogs",
+        {**body, "mode": "replace", "text": "全天走访5户", "base": worklog_version(fresh)},
+        headers=key(),
+    )
+    assert edited.status_code == 200 and WorkLog.objects.get().text == "全天走访5户"
+    too_long = client.post("/api/fieldwork/worklogs", {**body, "text": "长" * 4990}, headers=key())
+    assert too_long.status_code == 422
+    assert WorkLog.objects.get().text == "全天走访5户"
 
 
 def test_a_work_log_of_tomorrow_answers_422(county):

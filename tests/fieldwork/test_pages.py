@@ -5,6 +5,7 @@ the results table page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -196,7 +197,27 @@ def test_the_work_log_lists_the_days_records(client, county):
     )
     assert response.status_code == 302
     log = WorkLog.objects.get(officer=county.officers["own"], day=today)
-    assert log.text == "走访李家，了解情况。"
+    assert re.fullmatch(r"\d\d:\d\d 走访李家，了解情况。", log.text)
+    # A second entry goes after the first; editing the whole log is explicit (?edit=1) and
+    # refused when the log changed since the edit began.
+    client.post(
+        f"{url}?day={today.isoformat()}", {"text": "下午巡逻", "client_uuid": str(uuid.uuid4())}
+    )
+    log.refresh_from_db()
+    assert log.text.splitlines()[1].endswith("下午巡逻") and "走访李家" in log.text
+    page = client.get(f"{url}?day={today.isoformat()}&edit=1")
+    base = page.context["form"].initial["base"]
+    edit = {"text": "全天走访", "base": base, "client_uuid": str(uuid.uuid4())}
+    client.post(
+        f"{url}?day={today.isoformat()}", {"text": "傍晚", "client_uuid": str(uuid.uuid4())}
+    )
+    stale = client.post(f"{url}?day={today.isoformat()}&edit=1", edit)
+    assert stale.status_code == 422 and "傍晚" in WorkLog.objects.get(pk=log.pk).text
+    fresh = client.get(f"{url}?day={today.isoformat()}&edit=1").context["form"].initial["base"]
+    ok = client.post(f"{url}?day={today.isoformat()}&edit=1", {**edit, "base": fresh})
+    assert ok.status_code == 302
+    log.refresh_from_db()
+    assert log.text == "全天走访"
     # A leader reads it and supervises it; the officer sees the verdict.
     login(client, county, "office_leader")
     detail = client.get(reverse("fieldwork:worklog_detail", args=[log.pk]))

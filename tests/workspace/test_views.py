@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import struct
 import uuid
 
@@ -150,6 +151,7 @@ def test_my_records_today_are_mine_and_of_today(client, county):
     )
     response = login(client, county, "beat").get(TODAY_URL)
     summaries = [row.summary for row in response.context["rows"]]
+    summaries = [re.sub(r"^\d\d:\d\d ", "", s) for s in summaries]  # the log's entry stamp
     assert sorted(summaries) == sorted(["今天的李家", "早先的王家", "上午走访"])
     assert summaries[0] == "上午走访"  # newest first
     html = response.content.decode()
@@ -324,7 +326,7 @@ def test_the_home_page_opens_the_workspace(client, county, persona, linked):
     assert ('id="open-workspace"' in html) == linked
 
 
-def test_the_work_log_form_starts_from_todays_text(client, county):
+def test_the_work_log_form_shows_todays_text_and_adds_an_entry(client, county):
     login(client, county, "beat")
     assert client.get("/m/add/worklogs/").context["log_text"] == ""
     services.worklog_upsert(
@@ -341,7 +343,11 @@ def test_the_work_log_form_starts_from_todays_text(client, county):
         actor=county.user("beat"), day=today(), text="上午走访3户", client_uuid=uuid.uuid4()
     )
     html = client.get("/m/add/worklogs/").content.decode()
-    assert ">上午走访3户</textarea>" in html
+    # what is written so far is shown, not put into the box a save would replace
+    shown = html.split('id="ws-log-so-far"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "上午走访3户" in shown
+    box = html.split('id="f-text"', 1)[1].split("</textarea>", 1)[0]
+    assert box.endswith(">")  # empty
 
 
 def test_the_visit_form_offers_the_dwellings_of_my_areas(client, county):
