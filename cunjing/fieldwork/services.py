@@ -88,16 +88,22 @@ def register_figure_sources() -> None:
         register_source(FigureSource(model=model, day_field="occurred_on", figures=figures))
 
 
-def _phone(value: str, field: str, *, required: bool) -> str:
+class _Refused:
+    """A field's value the service itself refused (a phone that is no number): its messages are
+    reported with every other field's errors at once, by :func:`_create`."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+
+
+def _phone(value: str, field: str, *, required: bool) -> str | _Refused:
     value = (value or "").strip()
     if not value:
-        if required:
-            raise ValidationError({field: [_("This field cannot be blank.")]})
-        return ""
+        return _Refused([_("This field cannot be blank.")]) if required else ""
     try:
         return normalize_phone(value)
     except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from exc
+        return _Refused(exc.messages)
 
 
 def can_record(actor, model: type[FieldRecord]) -> bool:
@@ -139,6 +145,10 @@ def _create(
     volunteers: list | None = None,
 ):
     area = _check_area(actor, area, model)
+    refused = {
+        name: value.messages for name, value in fields.items() if isinstance(value, _Refused)
+    }
+    fields = {name: ("" if name in refused else value) for name, value in fields.items()}
     unit = org_selectors.record_unit(area, actor=actor)
     if model.objects.filter(
         bureau_id=area.bureau_id, recorded_by=actor, client_uuid=client_uuid
@@ -157,7 +167,13 @@ def _create(
     # The fields set above come from objects already read through the scoping layer (and the
     # client key was checked just now): validating them again would cost six queries per record
     # (a SELECT per foreign key, and the unique key again). The user's fields are all validated.
-    record.full_clean(exclude=_SET_BY_THE_SERVICE)
+    # Every field's error in one answer: what the service refused and what the model refuses.
+    try:
+        record.full_clean(exclude=[*_SET_BY_THE_SERVICE, *refused])
+    except ValidationError as exc:
+        raise ValidationError({**refused, **exc.message_dict}) from None
+    if refused:
+        raise ValidationError(refused)
     record.save()
     after = _snapshot(record)
     if volunteers:

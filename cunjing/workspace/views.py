@@ -103,6 +103,15 @@ def _strings() -> dict[str, str]:
         "saved_queued": _("Kept on this phone; it will be sent when the network returns."),
         "fix_fields": _("Correct the fields marked below."),
         "required": _("This field is required."),
+        "whole_number": _("Enter a whole number."),
+        "at_least": _("Ensure this value is greater than or equal to %(limit_value)s."),
+        "at_most": _("Ensure this value is less than or equal to %(limit_value)s."),
+        "bad_date": _("Enter a valid date."),
+        "future_date": _("The date cannot be in the future."),
+        "bad_phone": _(
+            "Enter a mobile number such as 13903750001 or a landline such as 0375-1234567."
+        ),
+        "bad_id": _("Enter a valid resident ID number."),
         "empty_queue": _("Nothing is waiting to be sent."),
         "offline": _("You are offline: new records are kept on this phone and sent later."),
         "edit": _("Edit"),

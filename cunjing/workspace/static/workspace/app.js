@@ -204,10 +204,53 @@ function showErrors(form, errors, detail) {
   all.classList.toggle("d-block", general.length > 0);
 }
 
-function missingRequired(form) {
+// GB 11643: 17 digits, a real birth date, and the check digit (the server also checks the
+// region code).
+function validIdNumber(text) {
+  const id = text.trim().toUpperCase();
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const born = new Date(`${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}T00:00:00`);
+  if (Number.isNaN(born.getTime()) || born > new Date() || born.getFullYear() < 1880) return false;
+  if (born.getDate() !== Number(id.slice(12, 14))) return false;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = weights.reduce((total, w, i) => total + w * Number(id[i]), 0);
+  return "10X98765432"[sum % 11] === id[17];
+}
+
+// A Chinese mobile (1xx xxxx xxxx, optionally +86) or landline with its area code (0xxx-xxxxxxx).
+function validPhone(text) {
+  const digits = text.replace(/[\s\-()]/g, "").replace(/^\+?86/, "");
+  return /^1[3-9]\d{9}$/.test(digits) || /^0\d{2,3}\d{7,8}$/.test(digits);
+}
+
+// Every field's problem at once, before anything is sent or kept: required fields, whole
+// numbers within their bounds, dates not in the future, phone numbers and ID numbers. The
+// server checks again (and what only it can know); its answer also names every field at once.
+function checkFields(form) {
   const errors = {};
-  for (const input of form.querySelectorAll("[data-required]")) {
-    if (!String(input.value).trim()) errors[input.name] = [S.required];
+  const add = (name, message) => (errors[name] = errors[name] || []).push(message);
+  for (const input of fieldsOf(form)) {
+    const text = input.type === "checkbox" ? "" : String(input.value).trim();
+    if (input.dataset.required && !text) {
+      add(input.name, S.required);
+      continue;
+    }
+    if (!text) continue;
+    if (input.dataset.type === "int") {
+      const number = Number(text);
+      if (!Number.isInteger(number)) add(input.name, S.whole_number);
+      else if (input.min !== "" && number < Number(input.min))
+        add(input.name, S.at_least.replace("%(limit_value)s", input.min));
+      else if (input.max !== "" && number > Number(input.max))
+        add(input.name, S.at_most.replace("%(limit_value)s", input.max));
+    } else if (input.dataset.type === "date") {
+      if (!/^\d{4}-\d\d-\d\d$/.test(text)) add(input.name, S.bad_date);
+      else if (input.max && text > input.max) add(input.name, S.future_date);
+    } else if (input.type === "tel" && !validPhone(text)) {
+      add(input.name, S.bad_phone);
+    } else if (input.name === "id_number" && !validIdNumber(text)) {
+      add(input.name, S.bad_id);
+    }
   }
   return Object.keys(errors).length ? errors : null;
 }
@@ -245,7 +288,7 @@ async function setUpForm(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (button.disabled) return;
-    const missing = missingRequired(form);
+    const missing = checkFields(form);
     if (missing) {
       showErrors(form, missing, "");
       announce("rejected", S.fix_fields);
