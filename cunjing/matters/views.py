@@ -24,7 +24,14 @@ from cunjing.core.roles import Capability, has_capability
 from cunjing.matters import selectors, services
 from cunjing.matters.filters import MatterFilters
 from cunjing.matters.forms import ACTION_FORMS, CountsForm, MatterForm, QueueForm, SlaForm
-from cunjing.matters.models import LEVEL_ORDER, Level, Matter, MatterAttachment, MatterKind
+from cunjing.matters.models import (
+    LEVEL_ORDER,
+    Level,
+    Matter,
+    MatterAttachment,
+    MatterKind,
+    State,
+)
 
 UNPROCESSABLE = 422
 PER_PAGE = 50
@@ -109,6 +116,22 @@ def _action_form(name: str, user, matter: Matter, data=None):
     return ACTION_FORMS[name](data)
 
 
+def likely_order(matter: Matter) -> list[str]:
+    """The handler's actions in the order they are likely wanted now: a new matter is taken up;
+    one a reporter waits on is answered, then resolved; a resolved one is answered further.
+    Passing on (escalate, refer, merge) and a case come after."""
+    if matter.state == State.NEW:
+        first = ["accept", "reply"]
+    elif matter.state == State.ACCEPTED and matter.has_reporter and matter.first_reply_at is None:
+        first = ["reply", "resolve"]
+    elif matter.state == State.ACCEPTED:
+        first = ["resolve", "reply"]
+    else:
+        first = ["reply"]
+    rest = [a for a in ("escalate", "refer", "merge", "case", "resolve", "reply") if a not in first]
+    return first + rest
+
+
 def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
     actions = services.handler_actions(user, matter)
     forms = forms or {}
@@ -120,9 +143,10 @@ def _detail_context(user, matter: Matter, forms: dict | None = None) -> dict:
         "replies": selectors.replies(matter),
         "attachments": selectors.attachments(matter),
         "duplicates": selectors.possible_duplicates(user, matter),
+        # Only what the state allows, the likely action first (open), the others folded.
         "action_forms": [
             (name, form)
-            for name in ACTION_FORMS
+            for name in likely_order(matter)
             if name in actions
             for form in [forms.get(name) or _action_form(name, user, matter)]
             # nothing to merge into: no merge form

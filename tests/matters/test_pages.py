@@ -137,3 +137,31 @@ def test_counts_page(beat_client, county):
     backwards = {"date_from": "2015-02-01", "date_to": "2015-01-01"}
     bad = beat_client.get(reverse("matters:counts"), backwards)
     assert bad.status_code == 422
+
+
+def test_the_actions_the_state_allows_the_likely_one_first(beat_client, county):
+    import re
+
+    from cunjing.matters import services
+
+    m = new_matter(county)  # with a reporter waiting for an answer
+    url = reverse("matters:detail", args=[m.pk])
+
+    def actions() -> list[tuple[str, bool]]:
+        html = beat_client.get(url).content.decode()
+        return [
+            (name, bool(opened))
+            for name, opened in re.findall(
+                r'<details class="card mb-3 matter-action" data-action="([a-z]+)"( open)?', html
+            )
+        ]
+
+    shown = actions()
+    assert shown[0] == ("accept", True) and all(not opened for _, opened in shown[1:])
+    assert "resolve" not in dict(shown)  # not allowed before it is taken up
+    services.matter_accept(actor=county.user("beat"), matter=m)
+    assert actions()[0] == ("reply", True)  # the reporter waits: answer first
+    services.matter_reply(actor=county.user("beat"), matter=m, channel="phone", text="已受理")
+    assert actions()[0] == ("resolve", True)
+    page = beat_client.get(url).content.decode()
+    assert "原始报道" not in page and "来源" in page  # the glossary's word for a source
