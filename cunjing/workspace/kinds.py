@@ -17,7 +17,7 @@ from django.utils.text import capfirst
 from cunjing.core.roles import Role
 from cunjing.fieldwork import api as fieldwork_api
 from cunjing.fieldwork import services
-from cunjing.fieldwork.models import WorkLog
+from cunjing.fieldwork.models import WorkLog, validate_record_day
 from cunjing.fieldwork.schemas import WorkLogIn
 
 # The field that names a record in the queue panel and the lists of the Today page.
@@ -54,6 +54,7 @@ class FormField:
     min_value: int | None = None
     max_value: int | None = None
     summary: bool = False
+    not_future: bool = False  # a date that cannot be after today (the record's, an arrival)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,10 @@ def _form_field(kind: Kind, name: str, info) -> FormField:
     if isinstance(model_field, models.BooleanField):
         return FormField(widget="checkbox", value_type="bool", **common)
     if isinstance(model_field, models.DateField):
-        return FormField(widget="date", value_type="date", input_type="date", **common)
+        not_future = validate_record_day in model_field.validators
+        return FormField(
+            widget="date", value_type="date", input_type="date", not_future=not_future, **common
+        )
     if isinstance(model_field, models.IntegerField):
         low, high = _bounds(model_field)
         return FormField(

@@ -176,14 +176,21 @@ def test_offline_capture_lands_exactly_once(server, county, browser_context):
         ), kind
         assert queue_count(page) == 0
 
-    # A refused field comes back next to the field and the draft stays editable.
+    # A field the phone can judge is marked before anything is sent or kept.
     page.goto(f"{base}/m/add/volunteers/")
     page.wait_for_selector("html[data-ws-ready='1']", state="attached")
     fill(page, {"name": "钱多", "phone": "12345"})
     submit(page)
     assert state(page) == "rejected"
     assert page.locator('[data-errors-for="phone"]').inner_text().strip()
-    assert page.locator("#f-phone").input_value() == "12345"
+    assert queue_count(page) == 0
+    # One only the server can judge (a landline of no area code) comes back next to the field;
+    # the draft stays in the outbox, editable.
+    fill(page, {"phone": "0001234567"})
+    submit(page)
+    assert state(page) == "rejected"
+    assert page.locator('[data-errors-for="phone"]').inner_text().strip()
+    assert page.locator("#f-phone").input_value() == "0001234567"
     assert page.locator(".ws-queue-item[data-status='rejected']").count() == 1
     page.locator("#f-phone").fill("13903750000")
     submit(page)
