@@ -31,6 +31,21 @@ def normalize_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def form_phone(value: str) -> str:
+    """A phone number typed into a public form (portal, Open311): "" when left empty, else in
+    E.164; refused with an example of each kind of number, in the user's language."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        raise ValidationError(
+            _("Enter a mobile number such as 13903750001 or a landline such as 0375-1234567."),
+            code="phone",
+        ) from None
+
+
 def validate_phone(value: str) -> None:
     normalize_phone(value)
 

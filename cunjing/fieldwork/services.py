@@ -688,17 +688,18 @@ def follow_up_done(
         contact_card_given=contact_card_given,
         dwelling=dwelling,
     )
-    before = audit.snapshot(follow_up)
-    follow_up.state = FollowUpState.DONE
-    follow_up.return_visit = visit
-    follow_up.closed_at = timezone.now()
-    follow_up.closed_by = actor
-    follow_up.save()
-    old, new = audit.changed(before, audit.snapshot(follow_up))
-    audit.record(
-        actor=actor, action="fieldwork.follow_up.done", instance=follow_up, before=old, after=new
+    return _close(
+        actor, follow_up, "fieldwork.follow_up.done", FollowUpState.DONE, return_visit=visit
     )
-    return follow_up
+
+
+def _close(actor, follow_up: FollowUp, action: str, state: str, **changes) -> FollowUp:
+    """Close the locked follow-up, audited. Every value is the service's own (the user's text
+    was checked above); the database's constraint keeps the state and its fields consistent."""
+    changes = {"state": state, "closed_at": timezone.now(), "closed_by": actor, **changes}
+    return audited_update(
+        actor=actor, instance=follow_up, action=action, changes=changes, clean=False
+    )
 
 
 @transaction.atomic
@@ -713,14 +714,6 @@ def follow_up_drop(*, actor, follow_up: FollowUp, reason: str) -> FollowUp:
         raise ValidationError(
             {"reason": [_("Ensure this value has at most %(limit)s characters.") % {"limit": 500}]}
         )
-    before = audit.snapshot(follow_up)
-    follow_up.state = FollowUpState.DROPPED
-    follow_up.reason = reason
-    follow_up.closed_at = timezone.now()
-    follow_up.closed_by = actor
-    follow_up.save()
-    old, new = audit.changed(before, audit.snapshot(follow_up))
-    audit.record(
-        actor=actor, action="fieldwork.follow_up.drop", instance=follow_up, before=old, after=new
+    return _close(
+        actor, follow_up, "fieldwork.follow_up.drop", FollowUpState.DROPPED, reason=reason
     )
-    return follow_up

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunjing.core.forms import TablerForm
-from cunjing.core.validators import normalize_phone
+from cunjing.core.validators import form_phone
 from cunjing.matters.services import normalize_tracking_code
 
 MAX_RANGE_DAYS = 90
@@ -52,16 +52,7 @@ class ServiceRequestForm(forms.Form):
     media_url = forms.CharField(max_length=500, required=False)
 
     def clean_phone(self) -> str:
-        """Checked with the other fields (every error in one answer), in E.164."""
-        value = self.cleaned_data.get("phone", "").strip()
-        if not value:
-            return ""
-        try:
-            return normalize_phone(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                _("Enter a mobile number such as 13903750001 or a landline such as 0375-1234567.")
-            ) from None
+        return form_phone(self.cleaned_data.get("phone", ""))
 
     def clean_lat(self):
         return _coordinate(

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.forms import TablerBoundField, TablerForm
-from cunjing.core.validators import normalize_phone
+from cunjing.core.validators import form_phone
 from cunjing.matters.models import MatterCategory, MatterKind
 from cunjing.matters.services import ATTACHMENT_MAX_BYTES, sniff_content_type
 from cunjing.org.models import Area, Bureau
@@ -99,15 +99,7 @@ class SubmitForm(ResidentForm):
         return area
 
     def clean_reporter_phone(self) -> str:
-        value = self.cleaned_data.get("reporter_phone", "").strip()
-        if not value:
-            return ""
-        try:
-            return normalize_phone(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                _("Enter a mobile number such as 13903750001 or a landline such as 0375-1234567.")
-            ) from None
+        return form_phone(self.cleaned_data.get("reporter_phone", ""))
 
     def clean_category(self) -> MatterCategory | None:
         value = self.cleaned_data.get("category")

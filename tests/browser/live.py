@@ -39,3 +39,14 @@ IN_CI = os.environ.get("CI") == "true"
 def assert_no_horizontal_scroll(page) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= WIDTH, f"{page.url} scrolls sideways: {width} px"
+
+
+def sign_in(page, base: str, username: str = "beat", next_url: str = "/m/") -> None:
+    """Sign in on the login page as a user of the test county; lands on ``next_url``."""
+    from tests.county import PASSWORD
+
+    page.goto(f"{base}/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"{base}{next_url}")

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from cunjing.fieldwork import services
 from cunjing.fieldwork.models import FollowUp, FollowUpState
-from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll
-from tests.county import PASSWORD
+from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll, sign_in
 
 if MISSING and not IN_CI:
     pytest.skip(f"browser test skipped: {MISSING}", allow_module_level=True)
@@ -39,11 +38,7 @@ def test_a_follow_up_is_done_and_another_set_aside(server, county, browser_conte
     late = flagged(county, "逾期的李家", days_ago=12)
     soon = flagged(county, "王家", days_ago=1)
     page = browser_context.new_page()
-    page.goto(f"{server}/accounts/login/?next=/m/")
-    page.fill("input[name=username]", "beat")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{server}/m/")
+    sign_in(page, server)
     items = page.locator("#ws-follow-up .ws-follow-up")
     assert items.count() == 2
     assert "逾期的李家" in items.first.inner_text()  # the earliest due first

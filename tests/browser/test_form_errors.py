@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cunjing.fieldwork.models import FloatingResident
-from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll
-from tests.county import PASSWORD
+from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll, sign_in
 
 if MISSING and not IN_CI:
     pytest.skip(f"browser test skipped: {MISSING}", allow_module_level=True)
@@ -26,11 +25,7 @@ def errors_shown(page) -> dict[str, str]:
 
 def test_every_wrong_field_at_once(server, county, browser_context):
     page = browser_context.new_page()
-    page.goto(f"{server}/accounts/login/?next=/m/")
-    page.fill("input[name=username]", "beat")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{server}/m/")
+    sign_in(page, server)
     page.goto(f"{server}/m/add/floating-residents/")
     page.wait_for_selector("html[data-ws-ready='1']", state="attached")
     page.fill("#f-name", "周某")

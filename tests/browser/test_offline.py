@@ -26,8 +26,7 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
-from tests.browser.live import IN_CI, MISSING, TIMEOUT_MS, assert_no_horizontal_scroll
-from tests.county import PASSWORD
+from tests.browser.live import IN_CI, MISSING, TIMEOUT_MS, assert_no_horizontal_scroll, sign_in
 from tests.fieldwork.bodies import ID_NUMBER
 
 if MISSING and not IN_CI:
@@ -133,14 +132,6 @@ def state(page) -> str:
 
 def stored(client_uuid: str) -> int:
     return HouseholdVisit.objects.filter(client_uuid=uuid.UUID(client_uuid)).count()
-
-
-def sign_in(page, base: str) -> None:
-    page.goto(f"{base}/accounts/login/?next=/m/")
-    page.fill("input[name=username]", "beat")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{base}/m/")
 
 
 def test_offline_capture_lands_exactly_once(server, county, browser_context):
