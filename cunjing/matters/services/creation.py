@@ -85,7 +85,10 @@ def _create(
     reporter_name: str,
     reporter_phone: str,
     client_uuid: uuid.UUID | None,
+    attachment=None,
 ) -> Matter:
+    """The matter, its timeline row, its audit event, its count and (when given) its attachment,
+    in the caller's transaction: staff's and residents' matters alike."""
     if area.kind not in BEAT_AREA_KINDS:
         raise refuse("area", _("Choose a village or community."))
     if (latitude is None) != (longitude is None):
@@ -127,6 +130,8 @@ def _create(
         actor=actor, action="matter.create", instance=matter, after=matter_snapshot(matter)
     )
     figures_add(unit=unit, day=timezone.localdate(now), deltas={"matters": 1})
+    if attachment is not None:
+        _attach(actor=actor, matter=matter, attachment=attachment)
     return matter
 
 
@@ -182,7 +187,7 @@ def matter_create(
         if first is not None:
             readable = Matter.objects.visible_to(actor).filter(pk=first).exists()
             raise AlreadySubmitted(first if readable else None)
-    matter = _create(
+    return _create(
         actor=actor,
         area=area,
         kind=kind,
@@ -194,10 +199,8 @@ def matter_create(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         client_uuid=client_uuid,
+        attachment=attachment,
     )
-    if attachment is not None:
-        _attach(actor=actor, matter=matter, attachment=attachment)
-    return matter
 
 
 @transaction.atomic
@@ -220,7 +223,7 @@ def matter_submit(
     uploaded file) is stored with it, or the whole is refused."""
     if source not in PUBLIC_SOURCES:
         raise refuse("source", _("Select a valid choice."))
-    matter = _create(
+    return _create(
         actor=RESIDENT,
         area=area,
         kind=kind,
@@ -232,7 +235,5 @@ def matter_submit(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         client_uuid=None,
+        attachment=attachment,
     )
-    if attachment is not None:
-        _attach(actor=RESIDENT, matter=matter, attachment=attachment)
-    return matter
