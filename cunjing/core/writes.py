@@ -54,12 +54,14 @@ def audited_update(
     prepare: Callable[[ModelT], None] | None = None,
     snapshot: Callable[[models.Model], dict] = audit.snapshot,
     clean: bool = True,
+    note: Mapping[str, Any] | None = None,
 ) -> ModelT:
     """Set ``changes`` on ``instance`` (already locked through :func:`lock_visible`), run
     ``prepare`` (derived fields, cross-row checks raising ``ValidationError``), validate
     (``full_clean``), and — only when the snapshot differs — stamp ``updated_at`` (when the
     model has one), save, and write one audit event ``action`` holding only the changed
-    fields. ``snapshot`` decides what the trail sees (masking, a subset of fields)."""
+    fields. ``snapshot`` decides what the trail sees (masking, a subset of fields); ``note``
+    (the reason of a correction …) is added to the event's ``after`` as it is."""
     before = snapshot(instance)
     for name, value in changes.items():
         setattr(instance, name, value)
@@ -75,5 +77,7 @@ def audited_update(
     if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
         instance.updated_at = timezone.now()
     instance.save()
+    if note:
+        new = {**new, **note}
     audit.record(actor=actor, action=action, instance=instance, before=old, after=new)
     return instance

@@ -48,6 +48,12 @@ def _common_constraints(prefix: str) -> list:
         models.UniqueConstraint(
             fields=["bureau", "recorded_by", "client_uuid"], name=f"{prefix}_bureau_client_uniq"
         ),
+        # voided: when, by whom and why, all three; standing: none of them
+        models.CheckConstraint(
+            condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+            | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+            name=f"{prefix}_voided_consistently",
+        ),
     ]
 
 
@@ -59,7 +65,12 @@ def _common_indexes(prefix: str) -> list:
 
 
 class FieldRecord(TenantModel):
-    """What every record of field work carries: where, for which unit, by whom, when."""
+    """What every record of field work carries: where, for which unit, by whom, when.
+
+    A record is never deleted. Within the bureau's correction window its recorder (or a leader
+    above) corrects its fields or voids it with a reason; after the window a correction request
+    goes to a leader (:class:`CorrectionRequest`). A voided record stays, marked, and counts
+    for nothing."""
 
     scope_area_field = "area"
 
@@ -94,11 +105,27 @@ class FieldRecord(TenantModel):
     occurred_on = models.DateField(_("date"), validators=[validate_record_day])
     client_uuid = models.UUIDField(_("client UUID"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last corrected"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=500, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 # --- Household visits (入户走访) --------------------------------------------------------------
@@ -740,3 +767,123 @@ class FollowUp(TenantModel):
     @property
     def is_overdue(self) -> bool:
         return self.state == FollowUpState.OPEN and self.due_on < timezone.localdate()
+
+
+# --- Corrections (更正、作废) --------------------------------------------------------------------
+
+
+class RecordKind(models.TextChoices):
+    """The kinds of field record, by the name the pages and the API use."""
+
+    VISITS = "visits", _("household visit")
+    FLOATING_RESIDENTS = "floating-residents", _("floating resident")
+    SERVICES = "services", _("service")
+    ASSISTANCE = "assistance", _("assistance")
+    OUTREACH = "outreach", _("legal-education event")
+    VOLUNTEERS = "volunteers", _("volunteer")
+    PREVENTION = "prevention", _("prevention activity")
+
+
+RECORD_MODELS: dict[str, type[FieldRecord]] = {
+    RecordKind.VISITS: HouseholdVisit,
+    RecordKind.FLOATING_RESIDENTS: FloatingResident,
+    RecordKind.SERVICES: Service,
+    RecordKind.ASSISTANCE: Assistance,
+    RecordKind.OUTREACH: OutreachEvent,
+    RecordKind.VOLUNTEERS: Volunteer,
+    RecordKind.PREVENTION: PreventionActivity,
+}
+KIND_OF_MODEL: dict[type[FieldRecord], str] = {m: k for k, m in RECORD_MODELS.items()}
+
+
+class CorrectionAction(models.TextChoices):
+    CORRECT = "correct", _("Correct")
+    VOID = "void", _("Void")
+
+
+class CorrectionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CorrectionRequest(TenantModel):
+    """A request to correct or void a record after the bureau's correction window (更正申请): the
+    changes asked for and why, decided by a leader above the record (approved: applied at once,
+    in the same transaction; rejected: with the reason). One request per record waits at a
+    time. The requested values are the record's own data (a phone, an ID number) and are
+    masked wherever they are shown."""
+
+    scope_area_field = "area"
+
+    area = models.ForeignKey(
+        "org.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("village or community"),
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("unit"),
+    )
+    record_kind = models.CharField(_("kind of record"), max_length=32, choices=RecordKind.choices)
+    record_id = models.PositiveBigIntegerField(_("record"))
+    action = models.CharField(_("action"), max_length=16, choices=CorrectionAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(
+        _("state"), max_length=16, choices=CorrectionState.choices, default=CorrectionState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "record_kind", "record_id"],
+                condition=Q(state="pending"),
+                name="correction_one_pending_per_record",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CorrectionState.values), name="correction_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=CorrectionAction.values), name="correction_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_at__isnull=True, decided_by__isnull=True)
+                | Q(state__in=["approved", "rejected"], decided_at__isnull=False),
+                name="correction_decided_consistently",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["bureau", "state", "requested_at"], name="correction_state"),
+            models.Index(fields=["bureau", "record_kind", "record_id"], name="correction_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_kind_display()} #{self.record_id} {self.get_action_display()}"

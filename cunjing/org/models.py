@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -41,6 +42,15 @@ class Bureau(models.Model):
         max_length=6,
         unique=True,
         help_text=_("6-digit administrative division code of the county, e.g. 410481."),
+    )
+    correction_window_days = models.PositiveSmallIntegerField(
+        _("correction window (days)"),
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
+        help_text=_(
+            "For how many days after it was saved a field record can be corrected or voided "
+            "directly; after that a correction request goes to a leader. 0: always by request."
+        ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

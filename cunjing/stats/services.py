@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.db.models import Aggregate
@@ -100,11 +100,13 @@ class FigureSource:
     """Where figures come from, for a recount: the records of ``model`` (a tenant model with a
     ``unit`` foreign key: the unit the record counts for), dated by ``day_field``, add to each
     figure the aggregate given (``Count("id")``, ``Sum("people")``, a filtered count …) — the
-    same amounts the domain service passes to :func:`figures_add` record by record."""
+    same amounts the domain service passes to :func:`figures_add` record by record. Only the
+    rows matching ``counted`` count (a voided record counts for nothing)."""
 
     model: type[models.Model]
     day_field: str
     figures: Mapping[str, Aggregate]
+    counted: models.Q = field(default_factory=models.Q)
 
 
 _SOURCES: list[FigureSource] = []
@@ -151,7 +153,7 @@ def recount(
     daily: dict[tuple[int, dt.date, str], int] = defaultdict(int)
     monthly: dict[tuple[int, dt.date, str], int] = defaultdict(int)
     for source in _SOURCES:
-        qs = source.model._default_manager.filter(bureau=bureau)
+        qs = source.model._default_manager.filter(source.counted, bureau=bureau)
         if date_from is not None:
             qs = qs.filter(**{f"{source.day_field}__gte": date_from})
         if date_to is not None:
