@@ -11,12 +11,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, Min, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunjing.core.models import AuditEvent
+from cunjing.core.roles import Role
 from cunjing.fieldwork.models import (
+    KIND_OF_MODEL,
     Assistance,
+    CorrectionRequest,
+    CorrectionState,
     FloatingResident,
     FollowUp,
     FollowUpState,
@@ -233,4 +238,79 @@ def reports_awaiting_supervision(user, *, today: dt.date | None = None) -> Query
         .exclude(Exists(supervised))
         .select_related("officer", "unit")
         .order_by("period_start", "id")
+    )
+
+
+# --- Corrections (更正、作废) ---------------------------------------------------------------------
+
+
+def record_get(user, model: type, pk: int):
+    """A field record of ``model`` visible to ``user`` (``DoesNotExist`` otherwise: 404)."""
+    related = ("area", "unit", "officer", "recorded_by", "voided_by")
+    return model.objects.visible_to(user).select_related(*related).get(pk=pk)
+
+
+def correction_list(user, *, state: str | None = None, mine: bool = False) -> QuerySet:
+    """The correction requests of records ``user`` may see, waiting ones first, newest first;
+    ``mine``: only the user's own."""
+    qs = CorrectionRequest.objects.visible_to(user)
+    if state:
+        qs = qs.filter(state=state)
+    if mine:
+        qs = qs.filter(requested_by=user)
+    waiting_first = Case(When(state=CorrectionState.PENDING, then=0), default=1)
+    return qs.select_related("area", "requested_by", "decided_by").order_by(
+        waiting_first, "-requested_at", "-id"
+    )
+
+
+def correction_get(user, pk: int) -> CorrectionRequest:
+    return (
+        CorrectionRequest.objects.visible_to(user)
+        .select_related("area", "unit", "requested_by", "decided_by")
+        .get(pk=pk)
+    )
+
+
+def corrections_to_decide(user) -> int:
+    """How many correction requests wait for ``user``'s decision (office and station leaders:
+    the waiting requests of their jurisdiction but their own)."""
+    if getattr(user, "role", "") not in (Role.OFFICE_LEADER, Role.STATION_LEADER):
+        return 0
+    return (
+        CorrectionRequest.objects.visible_to(user)
+        .filter(state=CorrectionState.PENDING)
+        .exclude(requested_by=user)
+        .count()
+    )
+
+
+def pending_correction(user, record) -> CorrectionRequest | None:
+    """The correction request of ``record`` waiting for a decision, if any."""
+    return (
+        CorrectionRequest.objects.visible_to(user)
+        .filter(
+            bureau_id=record.bureau_id,
+            record_kind=KIND_OF_MODEL[type(record)],
+            record_id=record.pk,
+            state=CorrectionState.PENDING,
+        )
+        .select_related("requested_by")
+        .first()
+    )
+
+
+def record_corrections(user, record) -> list[AuditEvent]:
+    """The corrections and the voiding of ``record``, oldest first, as the trail holds them
+    (ID numbers and phones masked): the record's history on its page."""
+    record_get(user, type(record), record.pk)  # the record's scope is the history's
+    return list(
+        AuditEvent.objects.filter(
+            bureau_id=record.bureau_id,
+            object_type=record._meta.label_lower,
+            object_id=str(record.pk),
+            action__regex=r"\.(correct|void)$",
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
     )
