@@ -22,6 +22,10 @@ Follow-ups (``fu_*``) are seen like the records they came from; closing one (``f
 for those who record visits there: the beat officer and the leaders above (the commander and the
 inspector read them only, an aide neither). ``ws_fu`` is the same follow-up on the phone.
 
+Correcting and voiding a record (``fw_correct``, ``fw_void``) is for its recorder and the office
+and station leaders above it; after the correction window it becomes a request (``cr_*``) that
+those leaders decide — never the requester (``cr_decide`` is the beat officer's own request).
+
 The residents' portal (``pt_*``, ``/portal/``) is public and the same for everyone, signed in or
 not: a contact card only for a village or community, a matter only by its tracking code (the
 POST answers; ``pt_send`` is 201 Created), 404 for a township, a missing area, an unknown code or
@@ -35,9 +39,11 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cunjing.core.roles import SYSTEM
 from cunjing.fieldwork import services as fieldwork
+from cunjing.fieldwork.models import HouseholdVisit
 from cunjing.matters import services as matters
 from cunjing.org import services as org
 from cunjing.org.models import Beat
@@ -71,6 +77,11 @@ fw_new_prev  200  200  200  200  200  200  403  403  403  403  403  302
 fw_own       200  404  404  200  200  200  200  200  403  403  403  302
 fw_oth       404  404  200  404  404  404  200  200  403  403  403  302
 fw_none      404  404  404  404  404  404  404  404  403  403  403  302
+fw_correct   200  404  404  403  200  200  403  403  403  403  403  302
+fw_void      302  404  404  403  302  302  403  403  403  403  403  302
+cr_list      200  200  200  200  200  200  200  200  403  403  403  302
+cr_own       200  404  404  200  200  200  200  200  403  403  403  302
+cr_decide    403  404  404  403  302  302  403  403  403  403  403  302
 log_mine     200  200  200  302  302  302  302  302  403  403  403  302
 log_list     200  200  200  200  200  200  200  200  403  403  403  302
 log_own      200  404  404  404  200  200  200  200  403  403  403  302
@@ -237,6 +248,18 @@ def _request(client, county, page: str):
             return get("fieldwork:record_detail", "visits", visit.pk)
         case "fw_none":
             return get("fieldwork:record_detail", "visits", 10**9)
+        case "fw_correct":
+            return get("fieldwork:record_correct", "visits", _visit(county, "own").pk)
+        case "fw_void":
+            url = reverse("fieldwork:record_void", args=["visits", _visit(county, "own").pk])
+            return client.post(url, {"reason": "重复录入"})
+        case "cr_list":
+            return get("fieldwork:corrections")
+        case "cr_own":
+            return get("fieldwork:correction_detail", _correction_request(county).pk)
+        case "cr_decide":
+            url = reverse("fieldwork:correction_detail", args=[_correction_request(county).pk])
+            return client.post(url, {"decision": "approve", "note": ""})
         case "log_mine":
             return get("fieldwork:worklog_mine")
         case "log_list":
@@ -363,6 +386,17 @@ def _visit(county, area: str, follow_up: bool = False):
     )
 
 
+def _correction_request(county):
+    """The beat officer's request to void their visit, saved eight days ago."""
+    visit = _visit(county, "own")
+    HouseholdVisit.objects.filter(pk=visit.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    return fieldwork.correction_request(
+        actor=county.user("beat"), record=visit, action="void", reason="重复录入"
+    )
+
+
 def _matter(county, own: bool, **fields):
     return matters.matter_create(
         actor=county.user("beat" if own else "other"),
@@ -412,5 +446,9 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"].startswith("/fieldwork/worklogs/")
         elif page == "fu_drop":
             assert response["Location"] == reverse("fieldwork:follow_ups")
+        elif page == "fw_void":
+            assert response["Location"].startswith("/fieldwork/records/visits/")
+        elif page == "cr_decide":
+            assert response["Location"] == reverse("fieldwork:corrections")
         else:
             assert response["Location"] == reverse("org:area_detail", args=[county.areas["own"].pk])

@@ -135,7 +135,8 @@ TODO_ROWS = 10
 class ToDo:
     """What waits for the user, their home page's first block: matters at their desk (the most
     urgent first), how many are overdue in their jurisdiction, follow-ups due, and for leaders
-    the overdue follow-ups per officer and the reports to supervise. Later mechanisms add their
+    the overdue follow-ups per officer, the reports to supervise and the correction requests
+    to decide. Later mechanisms add their
     items here."""
 
     matters: list = field(default_factory=list)
@@ -146,6 +147,7 @@ class ToDo:
     follow_ups_by_officer: list = field(default_factory=list)
     reports: list = field(default_factory=list)
     reports_waiting: int = 0
+    corrections_waiting: int = 0
 
     @property
     def empty(self) -> bool:
@@ -154,6 +156,7 @@ class ToDo:
             or self.matters_overdue
             or self.follow_up_counts.get("open")
             or self.reports_waiting
+            or self.corrections_waiting
         )
 
 
@@ -195,4 +198,5 @@ def todo(user) -> ToDo:
         reports = fieldwork_selectors.reports_awaiting_supervision(user)
         result.reports = list(reports[:TODO_ROWS])
         result.reports_waiting = reports.count()
+    result.corrections_waiting = fieldwork_selectors.corrections_to_decide(user)
     return result

@@ -23,14 +23,16 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from cunjing.core import idempotency
-from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, require
+from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, Id, require
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import keyset_page
 from cunjing.core.roles import Capability, sees_id_numbers
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.models import (
+    RECORD_MODELS,
     Assistance,
+    CorrectionRequest,
     FloatingResident,
     HouseholdVisit,
     OutreachEvent,
@@ -42,6 +44,10 @@ from cunjing.fieldwork.models import (
 from cunjing.fieldwork.schemas import (
     AssistanceIn,
     AssistanceOut,
+    CorrectionFilter,
+    CorrectionRequestIn,
+    CorrectionRequestOut,
+    DecisionIn,
     FloatingResidentIn,
     FloatingResidentOut,
     OutreachIn,
@@ -58,11 +64,13 @@ from cunjing.fieldwork.schemas import (
     SupervisionIn,
     VisitIn,
     VisitOut,
+    VoidIn,
     VolunteerIn,
     VolunteerOut,
     WorkLogIn,
     WorkLogOut,
     page_of,
+    patch_of,
 )
 from cunjing.org.models import Area
 
@@ -77,6 +85,9 @@ _BASE_FIELDS = {
     "occurred_on",
     "client_uuid",
     "created_at",
+    "updated_at",
+    "voided_at",
+    "void_reason",
 }
 
 
@@ -90,6 +101,9 @@ def _present(record, out: type[Schema], viewer) -> dict:
         "occurred_on": record.occurred_on,
         "client_uuid": str(record.client_uuid),
         "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "voided_at": record.voided_at,
+        "void_reason": record.void_reason,
     }
     for name in out.model_fields:
         if name not in _BASE_FIELDS:
@@ -228,9 +242,117 @@ def _register(kind: Kind) -> None:
         )
         return {"items": [_present(r, out, user) for r in page.items], "next": page.next}
 
+    patch = patch_of(schema_in, services.CORRECTABLE_FIELDS[kind.model])
+
+    @router.patch(
+        f"/{kind.path}/{{record_id}}",
+        response={200: out, **ERRORS_WRITE},
+        summary=f"Correct a {kind.summary} record within the correction window",
+        operation_id=f"fieldwork_{_operation_id(kind.path)}_correct",
+    )
+    def correct(request: HttpRequest, record_id: Id, payload: patch):
+        """The recorder, or an office or station leader above the record: the fields sent
+        change, with the reason; audited, the counters follow. After the bureau's window:
+        422 with the code ``window_closed`` — send a correction request instead."""
+        user = require(request, Capability.VIEW_FIELDWORK)
+        record = selectors.record_get(user, kind.model, record_id)
+        changes = payload.model_dump(exclude_unset=True, exclude={"reason"})
+        record = services.record_correct(
+            actor=user, record=record, changes=changes, reason=payload.reason
+        )
+        return _present(selectors.record_get(user, kind.model, record.pk), out, user)
+
+    @router.post(
+        f"/{kind.path}/{{record_id}}/void",
+        response={200: out, **ERRORS_WRITE},
+        summary=f"Void a {kind.summary} record within the correction window",
+        operation_id=f"fieldwork_{_operation_id(kind.path)}_void",
+    )
+    def void(request: HttpRequest, record_id: Id, payload: VoidIn):
+        """A voided record is never deleted: it stays, marked, with the reason, and counts for
+        nothing. After the bureau's window: 422 (``window_closed``)."""
+        user = require(request, Capability.VIEW_FIELDWORK)
+        record = selectors.record_get(user, kind.model, record_id)
+        record = services.record_void(actor=user, record=record, reason=payload.reason)
+        return _present(selectors.record_get(user, kind.model, record.pk), out, user)
+
 
 for _kind in KINDS:
     _register(_kind)
+
+
+# --- Correction requests (更正申请) ------------------------------------------------------------
+
+
+def _present_request(request: CorrectionRequest) -> dict:
+    return CorrectionRequestOut.model_validate(
+        {
+            "id": request.pk,
+            "record_kind": request.record_kind,
+            "record": request.record_id,
+            "area": {"id": request.area_id, "name": request.area.name},
+            "action": request.action,
+            "changes": services.masked_changes(request.changes),
+            "reason": request.reason,
+            "state": request.state,
+            "requested_by_id": request.requested_by_id,
+            "requested_at": request.requested_at,
+            "decided_by_id": request.decided_by_id,
+            "decided_at": request.decided_at,
+            "decision_note": request.decision_note,
+        }
+    ).model_dump(mode="json")
+
+
+@router.post(
+    "/corrections",
+    response={201: CorrectionRequestOut, **ERRORS_WRITE},
+    summary="Ask a leader to correct or void a record after the correction window",
+    operation_id="fieldwork_corrections_create",
+)
+def correction_create(request: HttpRequest, payload: CorrectionRequestIn):
+    """The recorder, or a leader above the record; one request per record waits at a time.
+    Within the window: 422 (``window_open``) — correct the record directly."""
+    user = require(request, Capability.VIEW_FIELDWORK)
+    record = selectors.record_get(user, RECORD_MODELS[payload.record_kind], payload.record)
+    created = services.correction_request(
+        actor=user,
+        record=record,
+        action=payload.action,
+        changes=payload.changes,
+        reason=payload.reason,
+    )
+    return Status(201, _present_request(selectors.correction_get(user, created.pk)))
+
+
+@router.get(
+    "/corrections",
+    response={200: page_of(CorrectionRequestOut), **ERRORS_READ},
+    summary="List the correction requests you may see",
+    operation_id="fieldwork_corrections_list",
+)
+def correction_list(request: HttpRequest, filters: Query[CorrectionFilter]):
+    user = require(request, Capability.VIEW_FIELDWORK)
+    qs = selectors.correction_list(user, state=filters.state, mine=filters.mine).order_by("-id")
+    page = keyset_page(qs, order=("-id",), limit=filters.limit, before=filters.before)
+    return {"items": [_present_request(r) for r in page.items], "next": page.next}
+
+
+@router.post(
+    "/corrections/{correction_id}/decision",
+    response={200: CorrectionRequestOut, **ERRORS_WRITE},
+    summary="Approve or reject a correction request",
+    operation_id="fieldwork_corrections_decide",
+)
+def correction_decision(request: HttpRequest, correction_id: Id, payload: DecisionIn):
+    """An office or station leader above the record, not the requester. Approved, the
+    correction or the voiding is applied at once; rejected, ``note`` says why (required)."""
+    user = require(request, Capability.VIEW_FIELDWORK)
+    found = selectors.correction_get(user, correction_id)
+    services.correction_decide(
+        actor=user, request=found, approve=payload.approve, note=payload.note
+    )
+    return _present_request(selectors.correction_get(user, correction_id))
 
 
 @router.post(

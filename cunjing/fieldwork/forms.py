@@ -19,6 +19,7 @@ from cunjing.core.forms import DATE_WIDGET, NameChoiceField, TablerForm, TablerM
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters, beat_areas
 from cunjing.fieldwork.models import (
     Assistance,
+    CorrectionState,
     FloatingResident,
     HouseholdVisit,
     OutreachEvent,
@@ -258,3 +259,71 @@ class FollowUpListForm(TablerForm):
             ("closed", _("Closed")),
         ],
     )
+
+
+# --- Corrections ----------------------------------------------------------------------------------
+
+# Shown masked, never prefilled in clear: left empty, they stay as they are.
+_NOT_PREFILLED = ("id_number", "phone")
+
+
+def correction_form(form_class: type[RecordForm], fields, *, user, record, data=None):
+    """``record``'s own form for a correction: only the ``fields`` that can be corrected,
+    prefilled with what the record holds (an ID number or a phone is not: it is shown masked,
+    and left empty it stays), and the reason. ``form.changes()`` is what differs."""
+    current = {name: getattr(record, record._meta.get_field(name).attname) for name in fields}
+    initial = {n: v for n, v in current.items() if n not in _NOT_PREFILLED}
+    form = form_class(data, user=user, initial=initial)
+    for name in list(form.fields):
+        if name not in fields:
+            del form.fields[name]
+    for name in _NOT_PREFILLED:
+        if name in form.fields:
+            form.fields[name].required = False
+            form.fields[name].help_text = _("Leave it empty to keep it as it is.")
+    form.fields["reason"] = forms.CharField(
+        label=_("reason for the correction"), max_length=500, widget=_TEXTAREA
+    )
+
+    def changes() -> dict:
+        out = {}
+        for name in fields:
+            if name not in form.cleaned_data:
+                continue
+            value = form.cleaned_data[name]
+            if name in _NOT_PREFILLED and value in ("", None):
+                continue
+            if getattr(value, "pk", value) != current[name]:
+                out[name] = value
+        return out
+
+    form.changes = changes
+    return form
+
+
+class VoidForm(TablerForm):
+    reason = forms.CharField(label=_("reason for voiding"), max_length=500, widget=_TEXTAREA)
+
+
+class DecisionForm(TablerForm):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("note"),
+        max_length=500,
+        required=False,
+        widget=_TEXTAREA,
+        help_text=_("Required when rejecting: the requester reads why."),
+    )
+
+
+class CorrectionListForm(TablerForm):
+    state = forms.ChoiceField(
+        label=_("state"),
+        required=False,
+        choices=[("", _("All")), *CorrectionState.choices],
+    )
+    mine = forms.BooleanField(label=_("only my requests"), required=False)

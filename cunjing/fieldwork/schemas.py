@@ -9,12 +9,16 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import create_model
 
 from cunjing.core.api import BodyId, InputSchema, Text
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.models import (
+    CorrectionAction,
+    CorrectionState,
     HardshipKind,
     PreventionKind,
+    RecordKind,
     ReportKind,
     ServiceKind,
     VenueKind,
@@ -131,6 +135,49 @@ class ReportIn(InputSchema):
     client_uuid: Text | None = Field(None, max_length=45)
 
 
+class VoidIn(InputSchema):
+    reason: Text = Field(min_length=1, max_length=500, description="Why it is voided.")
+
+
+def patch_of(schema_in: type[RecordIn], fields: tuple[str, ...]) -> type[InputSchema]:
+    """The body of a correction of a record of ``schema_in``'s kind: each of ``fields``
+    optional (only those sent change), with the same bounds as on creation, and the reason."""
+    attrs: dict = {
+        "reason": (
+            Text,
+            Field(min_length=1, max_length=500, description="Why it is corrected."),
+        )
+    }
+    for name in fields:
+        info = schema_in.model_fields[name]
+        annotation = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        attrs[name] = (annotation | None, Field(None, description=info.description))
+    name = schema_in.__name__.removesuffix("In") + "Correction"
+    return create_model(name, __base__=InputSchema, **attrs)
+
+
+ChangeValue = Annotated[str, Field(max_length=2000)] | int | bool | None
+
+
+class CorrectionRequestIn(InputSchema):
+    record_kind: RecordKind
+    record: BodyId = Field(description="The record's id.")
+    action: CorrectionAction
+    changes: dict[Annotated[str, Field(max_length=40)], ChangeValue] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="With `correct`: field → new value (dates as YYYY-MM-DD).",
+    )
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class DecisionIn(InputSchema):
+    approve: StrictBool
+    note: Text = Field("", max_length=500, description="Required when not approving.")
+
+
 class SupervisionIn(InputSchema):
     worklog: BodyId | None = Field(None, description="The work log supervised.")
     report: BodyId | None = Field(None, description="Or the report supervised.")
@@ -167,6 +214,9 @@ class RecordOut(Schema):
     occurred_on: dt.date
     client_uuid: str
     created_at: dt.datetime
+    updated_at: dt.datetime | None = Field(description="When it was last corrected.")
+    voided_at: dt.datetime | None = Field(description="Voided: it counts for nothing.")
+    void_reason: str
 
 
 class VisitOut(RecordOut):
@@ -275,3 +325,26 @@ def page_of(item):
             "next": Field(None, description="Cursor of the next page; null on the last."),
         },
     )
+
+
+class CorrectionRequestOut(Schema):
+    id: int
+    record_kind: RecordKind
+    record: int
+    area: RefOut
+    action: CorrectionAction
+    changes: dict = Field(description="ID numbers and phones masked.")
+    reason: str
+    state: CorrectionState
+    requested_by_id: int
+    requested_at: dt.datetime
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class CorrectionFilter(Schema):
+    state: CorrectionState | None = None
+    mine: bool = False
+    limit: int = Field(LIST_DEFAULT, ge=1, le=LIST_MAX, description=f"Rows (1–{LIST_MAX}).")
+    before: Text | None = Field(None, max_length=100, description="The previous page's `next`.")

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,9 @@ from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.forms import (
     AssistanceForm,
+    CorrectionListForm,
     DayForm,
+    DecisionForm,
     FloatingResidentForm,
     FollowUpDoneForm,
     FollowUpDropForm,
@@ -45,14 +47,19 @@ from cunjing.fieldwork.forms import (
     ServiceForm,
     SupervisionForm,
     VisitForm,
+    VoidForm,
     VolunteerForm,
     WorkLogEditForm,
     WorkLogFilterForm,
     WorkLogForm,
+    correction_form,
     period_start_for,
 )
 from cunjing.fieldwork.models import (
     Assistance,
+    CorrectionAction,
+    CorrectionRequest,
+    CorrectionState,
     FloatingResident,
     FollowUp,
     HouseholdVisit,
@@ -280,20 +287,37 @@ def record_new(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
+def _record(user, page_kind: PageKind, pk: int):
+    try:
+        return selectors.record_get(user, page_kind.model, pk)
+    except page_kind.model.DoesNotExist:
+        raise Http404 from None
+
+
 @login_required
 @require_safe
 def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One record: its fields (ID numbers and phones masked), whether it was voided and why,
+    its corrections, a correction request waiting, and — for who may — correct or void it."""
     user = request.user
     _require_view(user)
     page_kind = _kind(kind)
-    record = get_object_or_404(
-        page_kind.model.objects.visible_to(user).select_related(
-            "area", "unit", "officer", "recorded_by"
-        ),
-        pk=pk,
-    )
+    record = _record(user, page_kind, pk)
     names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields]
-    skip = {"id", "bureau", "area", "unit", "officer", "recorded_by", "client_uuid", "created_at"}
+    skip = {
+        "id",
+        "bureau",
+        "area",
+        "unit",
+        "officer",
+        "recorded_by",
+        "client_uuid",
+        "created_at",
+        "updated_at",
+        "voided_at",
+        "voided_by",
+        "void_reason",
+    }
     if not sees_id_numbers(user):
         skip.add("id_number")  # aides see residents without their ID numbers
     fields = [
@@ -304,8 +328,230 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if page_kind.model is PreventionActivity:
         names = [v.name for v in record.volunteers.visible_to(user).order_by("name")]
         fields.append((str(_("volunteers")), "、".join(names)))
-    context = {"kind": page_kind, "record": record, "fields": fields}
+    may_correct = record.voided_at is None and services.may_correct(user, record)
+    context = {
+        "kind": page_kind,
+        "record": record,
+        "fields": fields,
+        "may_correct": may_correct,
+        "window_open": may_correct and services.correction_window_open(record),
+        "pending": selectors.pending_correction(user, record),
+        "history": _history(user, record),
+    }
     return render(request, "fieldwork/record_detail.html", context)
+
+
+def _history(user, record) -> list[dict]:
+    """The record's corrections and voiding, each with its fields by label (as the trail holds
+    them: masked)."""
+    out = []
+    for event in selectors.record_corrections(user, record):
+        after = dict(event.after or {})
+        reason = after.pop("reason", "")
+        after.pop("correction_request", None)
+        changes = []
+        for name, value in after.items():
+            try:
+                label = str(record._meta.get_field(name).verbose_name)
+            except Exception:
+                label = name
+            old = (event.before or {}).get(name)
+            changes.append((label, _shown(old), _shown(value)))
+        out.append(
+            {
+                "event": event,
+                "voided": event.action.endswith(".void"),
+                "reason": reason,
+                "changes": changes,
+            }
+        )
+    return out
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Correct a record: directly within the bureau's window, else as a request to a leader
+    (the same form; the page says which)."""
+    user = request.user
+    _require_view(user)
+    page_kind = _kind(kind)
+    record = _record(user, page_kind, pk)
+    if record.voided_at is not None:
+        raise Http404
+    if not services.may_correct(user, record):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    window_open = services.correction_window_open(record)
+    fields = services.CORRECTABLE_FIELDS[page_kind.model]
+    data = request.POST if request.method == "POST" else None
+    form = correction_form(page_kind.form, fields, user=user, record=record, data=data)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            try:
+                if window_open:
+                    services.record_correct(
+                        actor=user, record=record, changes=form.changes(), reason=reason
+                    )
+                    messages.success(request, _("The record was corrected."))
+                else:
+                    services.correction_request(
+                        actor=user,
+                        record=record,
+                        action=CorrectionAction.CORRECT,
+                        changes=form.changes(),
+                        reason=reason,
+                    )
+                    messages.success(request, _("The correction request was sent to your leader."))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("fieldwork:record_detail", kind=kind, pk=pk)
+        status = UNPROCESSABLE
+    context = {"kind": page_kind, "record": record, "form": form, "window_open": window_open}
+    return render(request, "fieldwork/record_correct.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_void(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Void a record with the reason: directly within the window, else as a request."""
+    user = request.user
+    _require_view(user)
+    page_kind = _kind(kind)
+    record = _record(user, page_kind, pk)
+    if record.voided_at is not None:
+        raise Http404
+    if not services.may_correct(user, record):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    window_open = services.correction_window_open(record)
+    form = VoidForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            try:
+                if window_open:
+                    services.record_void(actor=user, record=record, reason=reason)
+                    messages.success(request, _("The record was voided."))
+                else:
+                    services.correction_request(
+                        actor=user, record=record, action=CorrectionAction.VOID, reason=reason
+                    )
+                    messages.success(request, _("The correction request was sent to your leader."))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("fieldwork:record_detail", kind=kind, pk=pk)
+        status = UNPROCESSABLE
+    context = {"kind": page_kind, "record": record, "form": form, "window_open": window_open}
+    return render(request, "fieldwork/record_void.html", context, status=status)
+
+
+CORRECTIONS_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def corrections(request: HttpRequest) -> HttpResponse:
+    """The correction requests of the user's jurisdiction: waiting ones first."""
+    user = request.user
+    _require_view(user)
+    form = CorrectionListForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "page": None, "rows": []}
+        return render(request, "fieldwork/corrections.html", context, status=UNPROCESSABLE)
+    qs = selectors.correction_list(
+        user, state=form.cleaned_data.get("state") or None, mine=form.cleaned_data["mine"]
+    )
+    page = numbered_page(qs, per_page=CORRECTIONS_PER_PAGE, number=request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": page.object_list,
+        "query": query.urlencode(),
+        "to_decide": selectors.corrections_to_decide(user),
+    }
+    return render(request, "fieldwork/corrections.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def correction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One correction request: the record, what is asked and why, and — for a leader above it
+    who did not ask — the decision."""
+    user = request.user
+    _require_view(user)
+    try:
+        correction = selectors.correction_get(user, pk)
+    except CorrectionRequest.DoesNotExist:
+        raise Http404 from None
+    may_decide = (
+        correction.state == CorrectionState.PENDING
+        and user.role in services.LEADER_ROLES
+        and correction.requested_by_id != user.pk
+    )
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not may_decide and correction.state == CorrectionState.PENDING:
+            raise PermissionDenied(_("You do not have permission to do this."))
+        if form.is_valid():
+            approve = form.cleaned_data["decision"] == "approve"
+            try:
+                services.correction_decide(
+                    actor=user, request=correction, approve=approve, note=form.cleaned_data["note"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("fieldwork:corrections")
+        status = UNPROCESSABLE
+    page_kind = KINDS[correction.record_kind]
+    try:
+        record = selectors.record_get(user, page_kind.model, correction.record_id)
+    except page_kind.model.DoesNotExist:
+        record = None
+    context = {
+        "correction": correction,
+        "kind": page_kind,
+        "record": record,
+        "changes": _requested(correction, record, user),
+        "form": form,
+        "may_decide": may_decide,
+    }
+    return render(request, "fieldwork/correction_detail.html", context, status=status)
+
+
+def _requested(correction: CorrectionRequest, record, viewer) -> list[tuple[str, str, str]]:
+    """What the request asks, field by field: label, the record's value now, the value asked
+    (ID numbers and phones masked)."""
+    if record is None:
+        return []
+    model = type(record)
+    shown = services.masked_changes(correction.changes)
+    out = []
+    for name, value in shown.items():
+        field = model._meta.get_field(name)
+        now = display_value(record, name, viewer)
+        if field.choices and value not in (None, ""):
+            value = dict(field.flatchoices).get(value, value)
+        elif field.is_relation and value:
+            value = f"#{value}"
+        out.append((str(field.verbose_name), now or "—", _shown(value)))
+    return out
 
 
 # --- Work log ----------------------------------------------------------------------------------

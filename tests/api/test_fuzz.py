@@ -65,6 +65,7 @@ def case_strategies(schema, county, mode: GenerationMode):
         "beat_id": list(Beat.objects.order_by("pk").values_list("pk", flat=True)[:2]),
         **_registry_ids(county),
         "matter_id": _matters(county),
+        **_corrections(county),
     }
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -76,6 +77,40 @@ def case_strategies(schema, county, mode: GenerationMode):
                 for pk in known[name]
             ]
         yield operation.label, st.one_of(strategies)
+
+
+def _corrections(county) -> dict[str, list[int]]:
+    """Visits in 瓦房沟村 and 杨庄村 (``record_id``) and a correction request waiting for each
+    (``correction_id``), saved eight days ago."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from cunjing.fieldwork import services as fieldwork
+    from cunjing.fieldwork.models import HouseholdVisit
+
+    visits = [
+        fieldwork.visit_create(
+            actor=county.user(persona),
+            area=county.areas[area],
+            occurred_on=dt.date(2014, 10, 8),
+            client_uuid=uuid.uuid4(),
+            household="李家",
+            purpose="routine",
+        )
+        for persona, area in (("beat", "own"), ("other", "other"))
+    ]
+    HouseholdVisit.objects.filter(pk__in=[v.pk for v in visits]).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    requests = [
+        fieldwork.correction_request(
+            actor=v.recorded_by, record=v, action="correct", changes={"notes": "补"}, reason="补记"
+        )
+        for v in visits
+    ]
+    return {"record_id": [v.pk for v in visits], "correction_id": [r.pk for r in requests]}
 
 
 def _matters(county) -> list[int]:
@@ -121,7 +156,7 @@ def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
             case.validate_response(response, checks=[not_a_server_error])
 
         run()
-    assert len(labels) == 58  # every operation of the API was exercised
+    assert len(labels) == 75  # every operation of the API was exercised
 
 
 def test_the_harness_notices_a_5xx(county, wsgi_app, monkeypatch):

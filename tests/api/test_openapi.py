@@ -84,6 +84,15 @@ def test_openapi_document_loads_in_schemathesis(document):
         "GET /api/org/coverage",
         "GET /api/stats/totals",
         "POST /api/fieldwork/supervisions",
+        "POST /api/fieldwork/corrections",
+        "GET /api/fieldwork/corrections",
+        "POST /api/fieldwork/corrections/{correction_id}/decision",
+        *(
+            f"{label} /api/fieldwork/{kind}/{{record_id}}{tail}"
+            for label, tail in (("PATCH", ""), ("POST", "/void"))
+            for kind in FIELDWORK_KINDS
+            if kind not in ("worklogs", "reports")
+        ),
         *(
             f"{method} /api/fieldwork/{kind}"
             for method in ("GET", "POST")

@@ -203,8 +203,9 @@ def test_home_of_auditor_lists_latest_events(client, county):
         ("beat", 13),
         ("aide", 10),  # + the aide record the scope needs (no to-do)
         # + unit, units by kind, areas by kind and coverage, officers; the to-do: queue counts,
-        # matters waiting, follow-up counts, overdue per officer, reports and their count
-        ("office_leader", 15),
+        # matters waiting, follow-up counts, overdue per officer, reports and their count,
+        # correction requests to decide (office and station leaders only)
+        ("office_leader", 16),
         ("commander", 15),
         ("sysadmin", 6),  # + the unit's name in the header
         ("secadmin", 8),  # + unit name, accounts by role, lockouts

@@ -16,9 +16,11 @@ the names below are its interface.
 from cunjing.fieldwork.services._common import AIDE_KINDS, RECORDER_ROLES, can_record
 from cunjing.fieldwork.services.corrections import (
     CORRECTABLE_FIELDS,
+    LEADER_ROLES,
     correction_decide,
     correction_request,
     correction_window_open,
+    masked_changes,
     may_correct,
     record_correct,
     record_void,
@@ -49,6 +51,7 @@ from cunjing.fieldwork.services.records import (
 __all__ = [
     "AIDE_KINDS",
     "CORRECTABLE_FIELDS",
+    "LEADER_ROLES",
     "RECORDER_ROLES",
     "SUPERVISOR_ROLES",
     "WORKLOG_MAX",
@@ -61,6 +64,7 @@ __all__ = [
     "floating_resident_create",
     "follow_up_done",
     "follow_up_drop",
+    "masked_changes",
     "may_correct",
     "outreach_create",
     "prevention_create",
