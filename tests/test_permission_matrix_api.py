@@ -100,22 +100,28 @@ END_BEAT = {  # POST /api/org/beats/{id}/end: the village's lead beat
 }
 # Endpoints without an object: persona → status
 LISTS = {
-    #                  /api/me  units  areas  coverage
-    "beat":           (200,     200,   200,   200),
-    "sibling":        (200,     200,   200,   200),
-    "other":          (200,     200,   200,   200),
-    "aide":           (200,     200,   200,   200),
-    "office_leader":  (200,     200,   200,   200),
-    "station_leader": (200,     200,   200,   200),
-    "commander":      (200,     200,   200,   200),
-    "inspector":      (200,     200,   200,   200),
-    "sysadmin":       (200,     200,   200,   200),
-    "secadmin":       (200,     200,   200,   200),
-    "auditor":        (200,     403,   403,   403),
-    "anonymous":      (401,     401,   401,   401),
+    #                  /api/me  units  areas  coverage  rules
+    "beat":           (200,     200,   200,   200,    403),
+    "sibling":        (200,     200,   200,   200,    403),
+    "other":          (200,     200,   200,   200,    403),
+    "aide":           (200,     200,   200,   200,    403),
+    "office_leader":  (200,     200,   200,   200,    403),
+    "station_leader": (200,     200,   200,   200,    403),
+    "commander":      (200,     200,   200,   200,    200),
+    "inspector":      (200,     200,   200,   200,    403),
+    "sysadmin":       (200,     200,   200,   200,    200),
+    "secadmin":       (200,     200,   200,   200,    403),
+    "auditor":        (200,     403,   403,   403,    403),
+    "anonymous":      (401,     401,   401,   401,    401),
 }
 # fmt: on
-LIST_PATHS = ("/api/me", "/api/org/units", "/api/org/areas", "/api/org/coverage")
+LIST_PATHS = (
+    "/api/me",
+    "/api/org/units",
+    "/api/org/areas",
+    "/api/org/coverage",
+    "/api/org/rules",
+)
 PERSONAS = list(LISTS)
 
 UNIT_OF = {"own": "ws_own", "sibling": "ws_sibling", "other": "ws_other"}

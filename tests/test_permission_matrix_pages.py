@@ -67,6 +67,7 @@ beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
 beat_end     403  404  404  403  403  302  302  403  302  403  403  302
 coverage     200  200  200  200  200  200  200  200  200  200  403  302
 audit        403  403  403  403  403  403  403  403  403  403  200  302
+rules        403  403  403  403  403  403  200  403  200  403  403  302
 o311_keys    403  403  403  403  403  403  403  403  200  403  403  302
 o311_issue   403  403  403  403  403  403  403  403  200  403  403  302
 o311_revoke  403  403  403  403  403  403  403  403  302  403  403  302
@@ -225,6 +226,8 @@ def _request(client, county, page: str):
             return get("org:coverage")
         case "audit":
             return get("dashboard:audit")
+        case "rules":
+            return get("org:rules")
         case "o311_keys":
             return get("open311:keys")
         case "o311_issue":

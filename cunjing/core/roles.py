@@ -51,6 +51,7 @@ class Capability(models.TextChoices):
     REPORT_MATTERS = "report_matters", _("Report matters")
     HANDLE_MATTERS = "handle_matters", _("Handle matters")
     MANAGE_SLA = "manage_sla", _("Edit the deadlines of matters")
+    MANAGE_RULES = "manage_rules", _("Edit the bureau's rules (the correction window of records)")
 
 
 # Role → capabilities: the whole table, in one place. The reasons, row by row:
@@ -62,7 +63,8 @@ class Capability(models.TextChoices):
 #   office and station leaders, the commander — not inspectors (masked data is enough to check
 #   the work), not aides.
 # - Matters (四级处理): aides report and read; officers and leaders handle; inspectors read; the
-#   commander and the system admin keep the deadlines (the system admin reads no matter).
+#   commander and the system admin keep the deadlines (the system admin reads no matter), and
+#   the bureau's rules (how long a record can be corrected without a leader).
 # - The system admin keeps the bureau's configuration, including which outside applications may
 #   submit matters (Open311 keys); the security admin the accounts; the auditor the trail only.
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -123,6 +125,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.REPORT_MATTERS,
             Capability.HANDLE_MATTERS,
             Capability.MANAGE_SLA,
+            Capability.MANAGE_RULES,
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -141,6 +144,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.IMPORT_ORG,
             Capability.MANAGE_OPEN311,
             Capability.MANAGE_SLA,
+            Capability.MANAGE_RULES,
         }
     ),
     Role.SECADMIN: frozenset({Capability.VIEW_ORG, Capability.MANAGE_USERS}),

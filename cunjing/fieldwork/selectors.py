@@ -91,12 +91,12 @@ RECORD_MODELS = (
 
 def day_records(user, *, officer_id: int, day: dt.date) -> list[tuple[type, list]]:
     """What ``officer_id`` recorded on ``day`` that ``user`` may see, per kind (the work log's
-    automatic list): one query per kind."""
+    automatic list), voided records left out: one query per kind."""
     out = []
     for model in RECORD_MODELS:
         rows = list(
             model.objects.visible_to(user)
-            .filter(officer_id=officer_id, occurred_on=day)
+            .filter(officer_id=officer_id, occurred_on=day, voided_at__isnull=True)
             .select_related("area")
             .order_by("id")[:200]
         )

@@ -25,6 +25,8 @@ from cunjing.org.schemas import (
     BeatAssignIn,
     BeatEndIn,
     BeatOut,
+    BureauRulesIn,
+    BureauRulesOut,
     CoverageFilter,
     CoverageOut,
     UnitDetailOut,
@@ -254,3 +256,28 @@ def coverage(request: HttpRequest, filters: Query[CoverageFilter]):
         "areas_covered": report.areas_covered,
         "uncovered": [_area_ref(a) for a in report.uncovered],
     }
+
+
+@router.get(
+    "/rules",
+    response={200: BureauRulesOut, **ERRORS_READ},
+    summary="The bureau's rules",
+    operation_id="org_rules_get",
+)
+def rules_get(request: HttpRequest):
+    """The commander and the system admin: the rules they set."""
+    user = require(request, Capability.MANAGE_RULES)
+    return selectors.bureau_rules(user)
+
+
+@router.put(
+    "/rules",
+    response={200: BureauRulesOut, **ERRORS_WRITE},
+    summary="Set the bureau's rules",
+    operation_id="org_rules_set",
+)
+def rules_set(request: HttpRequest, payload: BureauRulesIn):
+    """The commander and the system admin; audited with before and after."""
+    user = require(request, Capability.MANAGE_RULES)
+    services.bureau_rules_update(actor=user, **payload.model_dump())
+    return selectors.bureau_rules(user)

@@ -88,3 +88,15 @@ class CoverageFilterForm(TablerForm):
         choices=[("", _("Villages and communities"))]
         + [(k.value, k.label) for k in AreaKind if k in BEAT_AREA_KINDS],
     )
+
+
+class BureauRulesForm(TablerForm):
+    correction_window_days = forms.IntegerField(
+        label=_("correction window (days)"),
+        min_value=0,
+        max_value=90,
+        help_text=_(
+            "For how many days after it was saved a field record can be corrected or voided "
+            "directly; after that a correction request goes to a leader. 0: always by request."
+        ),
+    )

@@ -164,3 +164,14 @@ class BeatAssignIn(InputSchema):
 
 class BeatEndIn(InputSchema):
     end_date: dt.date | None = Field(None, description="Default: today.")
+
+
+class BureauRulesOut(Schema):
+    correction_window_days: int = Field(
+        description="Days after it was saved that a field record can be corrected or voided "
+        "directly; after that by a correction request a leader decides."
+    )
+
+
+class BureauRulesIn(InputSchema):
+    correction_window_days: int = Field(ge=0, le=90, strict=True)

@@ -378,3 +378,8 @@ def area_kind_counts(user) -> dict[str, int]:
     counts = {kind: 0 for kind in AreaKind.values}
     counts.update({row["kind"]: row["n"] for row in rows})
     return counts
+
+
+def bureau_rules(user) -> dict:
+    """The rules of ``user``'s bureau (``org.services.BUREAU_RULES``)."""
+    return Bureau.objects.filter(pk=user.bureau_id).values("correction_window_days").get()

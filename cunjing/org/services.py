@@ -91,6 +91,26 @@ def bureau_create(*, actor, name: str, code: str, unit_name: str | None = None) 
     return bureau
 
 
+# The bureau's rules a commander or the system admin sets.
+BUREAU_RULES = ("correction_window_days",)
+
+
+@transaction.atomic
+def bureau_rules_update(*, actor, **changes: Any) -> Bureau:
+    """Set the actor's bureau's rules (:data:`BUREAU_RULES`): audited with before and after.
+    A new correction window applies at once to every record, older ones included."""
+    require(actor, Capability.MANAGE_RULES)
+    check_editable(changes, BUREAU_RULES)
+    bureau = Bureau.objects.select_for_update().get(pk=actor.bureau_id)
+    return audited_update(
+        actor=actor,
+        instance=bureau,
+        action="bureau.rules.update",
+        changes=changes,
+        snapshot=lambda b: audit.snapshot(b, fields=list(BUREAU_RULES)),
+    )
+
+
 def bureau_root_unit(bureau: Bureau) -> Unit:
     return Unit.objects.get(bureau=bureau, depth=1)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/<int:pk>/beats/new/", views.beat_assign, name="beat_assign"),
     path("beats/<int:pk>/end/", views.beat_end, name="beat_end"),
     path("coverage/", views.coverage, name="coverage"),
+    path("rules/", views.rules, name="rules"),
     path("import/", import_views.import_page, name="import"),
     path("import/template.xlsx", import_views.import_template, name="import_template"),
 ]

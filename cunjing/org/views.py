@@ -28,6 +28,7 @@ from cunjing.org.forms import (
     AreaForm,
     BeatAssignForm,
     BeatEndForm,
+    BureauRulesForm,
     CoverageFilterForm,
 )
 from cunjing.org.models import (
@@ -270,3 +271,25 @@ def coverage(request: HttpRequest) -> HttpResponse:
     report = selectors.coverage_report(request.user, kind=form.cleaned_data["kind"] or None)
     rows = sorted(report.rows, key=lambda row: row.covered)  # stable: tree order within each
     return render(request, "org/coverage.html", {"form": form, "report": report, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def rules(request: HttpRequest) -> HttpResponse:
+    """The bureau's rules: the commander and the system admin."""
+    user = request.user
+    _require(user, Capability.MANAGE_RULES)
+    current = selectors.bureau_rules(user)
+    form = BureauRulesForm(request.POST if request.method == "POST" else None, initial=current)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.bureau_rules_update(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("org:rules")
+        status = UNPROCESSABLE
+    return render(request, "org/rules.html", {"form": form}, status=status)

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from cunjing.fieldwork import selectors as fieldwork
@@ -39,6 +40,8 @@ class TodayRow:
     summary: str
     area: str
     at: dt.datetime
+    url: str = ""  # the record's page (where it is corrected or voided)
+    voided: bool = False
 
 
 def _start_of_today() -> dt.datetime:
@@ -58,7 +61,17 @@ def recorded_today(user, kinds: list[Kind]) -> list[TodayRow]:
             continue
         for record in qs.filter(created_at__gte=since)[:TODAY_ROWS]:
             summary = str(getattr(record, kind.summary_field))
-            rows.append(TodayRow(kind, summary, record.area.name, record.created_at))
+            url = reverse("fieldwork:record_detail", args=[kind.path, record.pk])
+            rows.append(
+                TodayRow(
+                    kind,
+                    summary,
+                    record.area.name,
+                    record.created_at,
+                    url=url,
+                    voided=record.voided_at is not None,
+                )
+            )
     rows.sort(key=lambda row: row.at, reverse=True)
     return rows[:TODAY_ROWS]
 

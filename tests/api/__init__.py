@@ -60,6 +60,9 @@ class ApiClient:
     def patch(self, path, body=None, **kw):
         return self.request("patch", path, body, **kw)
 
+    def put(self, path, body=None, **kw):
+        return self.request("put", path, body, **kw)
+
 
 def api_as(user, lang: str | None = None) -> ApiClient:
     return ApiClient(token_for(user) if user is not None else None, lang=lang)

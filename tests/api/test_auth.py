@@ -263,6 +263,7 @@ def test_me_capabilities_of_the_sysadmin(county):
         "manage_beats",
         "manage_open311",
         "manage_org",
+        "manage_rules",
         "manage_sla",
         "view_org",
     ]

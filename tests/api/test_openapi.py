@@ -82,6 +82,8 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats",
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
+        "GET /api/org/rules",
+        "PUT /api/org/rules",
         "GET /api/stats/totals",
         "POST /api/fieldwork/supervisions",
         "POST /api/fieldwork/corrections",
