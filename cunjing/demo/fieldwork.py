@@ -101,6 +101,7 @@ from cunjing.demo.calibration import (
 from cunjing.fieldwork.models import (
     FOLLOW_UP_DUE_DAYS,
     Assistance,
+    CorrectionRequest,
     FloatingResident,
     FollowUp,
     FollowUpState,
@@ -109,6 +110,7 @@ from cunjing.fieldwork.models import (
     OutreachEvent,
     PreventionActivity,
     PreventionKind,
+    RecordKind,
     Service,
     VenueKind,
     VisitPurpose,
@@ -272,6 +274,7 @@ class SimulationResult:
     rows: Counter = field(default_factory=Counter)  # kind → rows written (and "worklog")
     accounts: int = 0
     follow_ups: Counter = field(default_factory=Counter)  # state → follow-ups
+    corrections: Counter = field(default_factory=Counter)  # voided copies, requests waiting
     rebuild: RebuildResult | None = None
     seconds: float = 0.0
 
@@ -757,6 +760,13 @@ def simulate(
         _stage_event(bureau, "follow_ups", start, end, result.follow_ups)
         if progress:
             progress("follow_ups", dict(result.follow_ups), time.monotonic() - follow_started)
+        corrections_started = time.monotonic()
+        result.corrections = simulate_corrections(bureau, start=start, end=end, seed=seed)
+        _stage_event(bureau, "corrections", start, end, result.corrections)
+        if progress:
+            progress(
+                "corrections", dict(result.corrections), time.monotonic() - corrections_started
+            )
         counters_started = time.monotonic()
         result.rebuild = rebuild(actor=SYSTEM, bureau=bureau, date_from=start, date_to=end)
         if progress:
@@ -874,6 +884,93 @@ def simulate_follow_ups(bureau: Bureau, *, start: dt.date, end: dt.date, seed: i
         counts[follow_up.state] += 1
     FollowUp.objects.bulk_create(rows, batch_size=1000)
     return counts
+
+
+# Visits of the last year entered twice by mistake (a double submission from a phone with a bad
+# signal, before the outbox) and voided by the officer the same day: the copies count for
+# nothing, the results table is the same.
+DUPLICATE_SHARE = 0.002
+DUPLICATE_WINDOW_DAYS = 365
+# Correction requests waiting for a leader: records of the last weeks past the 7-day window,
+# up to this many per central office.
+REQUESTS_PER_OFFICE = 2
+REQUEST_FROM_DAYS, REQUEST_TO_DAYS = 40, 9
+
+
+def simulate_corrections(bureau: Bureau, *, start: dt.date, end: dt.date, seed: int) -> Counter:
+    """What corrections leave in a county's records, in bulk: a few visits entered twice and
+    the copy voided by its officer ("重复录入"), and correction requests of records past the
+    correction window waiting for their office's leader. Returns ``{"voided": n,
+    "requests": n}``."""
+    rng = random.Random(seed + 11)
+    first = max(start, end - dt.timedelta(days=DUPLICATE_WINDOW_DAYS))
+    ids = list(
+        HouseholdVisit.objects.filter(bureau=bureau, occurred_on__range=(first, end))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    chosen = sorted(rng.sample(ids, int(len(ids) * DUPLICATE_SHARE))) if ids else []
+    copies = []
+    for visit in HouseholdVisit.objects.filter(pk__in=chosen).order_by("id"):
+        visit.pk = visit.id = None
+        visit.client_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+        visit.created_at += dt.timedelta(minutes=rng.randint(1, 5))
+        visit.voided_at = visit.created_at + dt.timedelta(minutes=rng.randint(10, 240))
+        visit.voided_by_id = visit.recorded_by_id
+        visit.void_reason = "重复录入"
+        copies.append(visit)
+    HouseholdVisit.objects.bulk_create(copies, batch_size=1000)
+
+    now = timezone.now()
+    candidates = (
+        HouseholdVisit.objects.filter(
+            bureau=bureau,
+            voided_at__isnull=True,
+            occurred_on__range=(
+                end - dt.timedelta(days=REQUEST_FROM_DAYS),
+                end - dt.timedelta(days=REQUEST_TO_DAYS),
+            ),
+            created_at__lt=now - dt.timedelta(days=REQUEST_TO_DAYS),
+        )
+        .select_related("unit")
+        .order_by("id")
+    )
+    office_depth = 3 * Unit.steplen  # bureau › station › office
+    by_office: dict[str, list[HouseholdVisit]] = {}
+    for visit in candidates.iterator(chunk_size=2000):
+        by_office.setdefault(visit.unit.path[:office_depth], []).append(visit)
+    requests = []
+    for _office, visits in sorted(by_office.items()):
+        for visit in rng.sample(visits, min(REQUESTS_PER_OFFICE, len(visits))):
+            asked = visit.created_at + dt.timedelta(days=rng.randint(8, 9), hours=rng.randint(0, 6))
+            what = rng.random()
+            if what < 0.4:
+                action, changes = "correct", {"contact_card_given": not visit.contact_card_given}
+                reason = (
+                    "联系卡实际未发放" if visit.contact_card_given else "联系卡已发放，录入时漏勾选"
+                )
+            elif what < 0.8:
+                day = visit.occurred_on - dt.timedelta(days=1)
+                action, changes = "correct", {"occurred_on": day.isoformat()}
+                reason = "走访日期填错，应为前一天"
+            else:
+                action, changes, reason = "void", {}, "该户当天无人在家，走访未实际进行"
+            requests.append(
+                CorrectionRequest(
+                    bureau=bureau,
+                    area_id=visit.area_id,
+                    unit_id=visit.unit_id,
+                    record_kind=RecordKind.VISITS,
+                    record_id=visit.pk,
+                    action=action,
+                    changes=changes,
+                    reason=reason,
+                    requested_by_id=visit.recorded_by_id,
+                    requested_at=min(asked, now),
+                )
+            )
+    CorrectionRequest.objects.bulk_create(requests, batch_size=1000)
+    return Counter({"voided": len(copies), "requests": len(requests)})
 
 
 def _aware(day: dt.date, hour: int) -> dt.datetime:

@@ -32,7 +32,15 @@ from cunjing.core.models import AuditEvent
 from cunjing.core.roles import Role
 from cunjing.demo import builder, calibration, wugang
 from cunjing.demo import registry as registry_demo
-from cunjing.fieldwork.models import Assistance, FollowUp, HouseholdVisit, Volunteer, WorkLog
+from cunjing.fieldwork import selectors as fieldwork_selectors
+from cunjing.fieldwork.models import (
+    Assistance,
+    CorrectionRequest,
+    FollowUp,
+    HouseholdVisit,
+    Volunteer,
+    WorkLog,
+)
 from cunjing.org.models import (
     Aide,
     Area,
@@ -375,7 +383,7 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_de
     # ... and day by day for the bureau (every day of the history, two figures).
     for model, figure in ((HouseholdVisit, "visits"), (Volunteer, "volunteers")):
         raw = dict(
-            model.objects.filter(bureau=bureau)
+            model.objects.filter(bureau=bureau, voided_at__isnull=True)
             .order_by()
             .values_list("occurred_on")
             .annotate(n=Count("id"))
@@ -400,7 +408,7 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_de
     # (d) Every flagged visit and every planned revisit has its follow-up: the old ones closed
     # (done with a later visit of the same officer to that village, or set aside with a reason),
     # a few overdue, the recent ones open — and the demo officer has some waiting.
-    flagged = HouseholdVisit.objects.filter(follow_up_needed=True).count()
+    flagged = HouseholdVisit.objects.filter(follow_up_needed=True, voided_at__isnull=True).count()
     revisits = Assistance.objects.filter(next_revisit_on__isnull=False).count()
     assert FollowUp.objects.count() == flagged + revisits
     states = Counter(FollowUp.objects.values_list("state", flat=True))
@@ -412,10 +420,22 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_de
     assert not FollowUp.objects.filter(state="dropped", reason="").exists()
     assert FollowUp.objects.filter(officer=officer, state="open").exists()
 
+    # (e) Corrections: a few visits entered twice, the copy voided (counted above: the daily
+    # counters equal the visits not voided); requests past the window waiting in every office.
+    voided = HouseholdVisit.objects.filter(voided_at__isnull=False)
+    assert voided.exists() and not voided.exclude(void_reason="重复录入").exists()
+    assert not voided.filter(voided_by__isnull=True).exists()
+    waiting = CorrectionRequest.objects.filter(state="pending")
+    offices = Unit.objects.filter(bureau=bureau, kind="office").count()
+    assert offices <= waiting.count() <= 2 * offices
+    leader = User.objects.get(username="office-leader")
+    assert fieldwork_selectors.corrections_to_decide(leader) > 0
+
     # One audit event per stage, none per record (``--reset`` flushed the database before the
     # build: every audit event in it is the build's).
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-    assert actions.count("demo.simulate") == 5  # accounts, three phases, follow-ups
+    # accounts, three phases, follow-ups, corrections
+    assert actions.count("demo.simulate") == 6
     assert actions.count("stats.rebuild") == 1
     assert not [a for a in actions if a.startswith("fieldwork.")]
 

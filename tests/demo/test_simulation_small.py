@@ -133,9 +133,9 @@ def test_one_audit_event_per_stage_not_per_record(county):
     demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 3, 1), seed=2)
     events = list(AuditEvent.objects.order_by("id")[before:])
     stages = [e.after["stage"] for e in events if e.action == "demo.simulate"]
-    assert stages == ["accounts", "launch", "recent", "follow_ups"]
+    assert stages == ["accounts", "launch", "recent", "follow_ups", "corrections"]
     assert [e.action for e in events].count("stats.rebuild") == 1
-    assert len(events) == 5
+    assert len(events) == 6
     launch = next(e for e in events if e.after.get("stage") == "launch")
     assert (
         launch.after["rows"]["visit"]

@@ -70,8 +70,11 @@ def create(user, area: Area, kind: str, day: dt.date, flag: bool, people: int) -
 
 
 def recount(unit_filter: Q, date_from: dt.date, date_to: dt.date) -> dict[str, int]:
-    """Each figure counted from the raw records (the oracle; ``unit_filter`` on the records)."""
-    in_range = unit_filter & Q(occurred_on__gte=date_from, occurred_on__lte=date_to)
+    """Each figure counted from the raw records (the oracle; ``unit_filter`` on the records);
+    a voided record counts for nothing."""
+    in_range = unit_filter & Q(
+        occurred_on__gte=date_from, occurred_on__lte=date_to, voided_at__isnull=True
+    )
     visits = HouseholdVisit.objects.filter(in_range).aggregate(
         n=Count("id"), cards=Count("id", filter=Q(contact_card_given=True))
     )

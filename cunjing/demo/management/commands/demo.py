@@ -224,6 +224,12 @@ class Command(BaseCommand):
                 f"{FollowUpState(state).label} {n}" for state, n in rows.items() if n
             ) or _("nothing")
             label = _("follow-ups")
+        elif label == "corrections":
+            text = _("%(voided)d duplicate visits voided · %(requests)d correction requests") % {
+                "voided": rows.get("voided", 0),
+                "requests": rows.get("requests", 0),
+            }
+            label = _("corrections")
         elif label == "counters":
             text = _("%(days)d daily and %(months)d monthly counters") % {
                 "days": rows["daily_rows"],
