@@ -306,10 +306,10 @@ class VoidForm(TablerForm):
 
 
 class DecisionForm(TablerForm):
+    """The decision comes from the button pressed (同意 / 不同意); the note with it."""
+
     decision = forms.ChoiceField(
-        label=_("decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
-        widget=forms.RadioSelect,
+        label=_("decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )
     note = forms.CharField(
         label=_("note"),
