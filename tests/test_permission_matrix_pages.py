@@ -18,9 +18,10 @@ The phone workspace (``ws_*``, ``/m/``) is for those who record field work: beat
 An unknown record kind is 404 for everyone signed in. The service worker and the manifest are
 public: browsers fetch the manifest without cookies, and neither holds anything about a user.
 
-Follow-ups (``fu_*``) are seen like the records they came from; closing one (``fu_drop``) is
-for those who record visits there: the beat officer and the leaders above (the commander and the
-inspector read them only, an aide neither). ``ws_fu`` is the same follow-up on the phone.
+Follow-ups (``fu_*``) are seen like the records they came from; closing one (``fu_drop``,
+``fu_done``) is for those who record visits there: the beat officer and the leaders above (the
+commander and the inspector read them only, an aide neither). ``ws_fu`` is the same follow-up
+on the phone.
 
 Correcting and voiding a record (``fw_correct``, ``fw_void``) is for its recorder and the office
 and station leaders above it; after the correction window it becomes a request (``cr_*``) that
@@ -95,6 +96,7 @@ fu_list      200  200  200  200  200  200  200  200  403  403  403  302
 fu_own       200  404  404  200  200  200  200  200  403  403  403  302
 fu_oth       404  404  200  404  404  404  200  200  403  403  403  302
 fu_drop      302  404  404  403  302  302  403  403  403  403  403  302
+fu_done      302  404  404  403  302  302  403  403  403  403  403  302
 results      200  200  200  200  200  200  200  200  200  200  403  302
 reg_search   200  200  200  200  200  200  200  200  403  403  403  302
 reg_adr_own  200  404  404  200  200  200  200  200  403  403  403  302
@@ -298,6 +300,16 @@ def _request(client, county, page: str):
             pk = _visit(county, "own", True).follow_ups.get().pk
             url = reverse("fieldwork:follow_up_detail", args=[pk])
             return client.post(url, {"action": "drop", "reason": "住户已搬离"})
+        case "fu_done":
+            pk = _visit(county, "own", True).follow_ups.get().pk
+            url = reverse("fieldwork:follow_up_detail", args=[pk])
+            body = {
+                "action": "done",
+                "occurred_on": "2014-10-15",
+                "notes": "老人身体好转",
+                "client_uuid": str(uuid.uuid4()),
+            }
+            return client.post(url, body)
         case "ws_fu":
             return get("workspace:follow_up", _visit(county, "own", True).follow_ups.get().pk)
         case "results":
@@ -447,7 +459,7 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"] == reverse("open311:keys")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
-        elif page == "fu_drop":
+        elif page in ("fu_drop", "fu_done"):
             assert response["Location"] == reverse("fieldwork:follow_ups")
         elif page == "fw_void":
             assert response["Location"].startswith("/fieldwork/records/visits/")
