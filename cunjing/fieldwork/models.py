@@ -116,7 +116,11 @@ class FieldRecord(TenantModel):
         db_index=False,
         verbose_name=_("voided by"),
     )
-    void_reason = models.CharField(_("reason for voiding"), max_length=500, blank=True)
+    # A default in the database too: rows written by plain SQL (bulk loads, the benchmarks)
+    # are standing records.
+    void_reason = models.CharField(
+        _("reason for voiding"), max_length=500, blank=True, default="", db_default=""
+    )
 
     objects = ScopedQuerySet.as_manager()
 
