@@ -381,50 +381,17 @@ def _shown(value) -> str:
 def record_correct(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Correct a record: directly within the bureau's window, else as a request to a leader
     (the same form; the page says which)."""
-    user = request.user
-    _require_view(user)
-    page_kind = _kind(kind)
-    record = _record(user, page_kind, pk)
-    if record.voided_at is not None:
-        raise Http404
-    if not services.may_correct(user, record):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    window_open = services.correction_window_open(record)
-    fields = services.CORRECTABLE_FIELDS[page_kind.model]
-    data = request.POST if request.method == "POST" else None
-    form = correction_form(page_kind.form, fields, user=user, record=record, data=data)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            try:
-                if window_open:
-                    services.record_correct(
-                        actor=user, record=record, changes=form.changes(), reason=reason
-                    )
-                    messages.success(request, _("The record was corrected."))
-                else:
-                    services.correction_request(
-                        actor=user,
-                        record=record,
-                        action=CorrectionAction.CORRECT,
-                        changes=form.changes(),
-                        reason=reason,
-                    )
-                    messages.success(request, _("The correction request was sent to your leader."))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("fieldwork:record_detail", kind=kind, pk=pk)
-        status = UNPROCESSABLE
-    context = {"kind": page_kind, "record": record, "form": form, "window_open": window_open}
-    return render(request, "fieldwork/record_correct.html", context, status=status)
+    return _correction_page(request, kind, pk, CorrectionAction.CORRECT)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_void(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Void a record with the reason: directly within the window, else as a request."""
+    return _correction_page(request, kind, pk, CorrectionAction.VOID)
+
+
+def _correction_page(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
     user = request.user
     _require_view(user)
     page_kind = _kind(kind)
@@ -434,27 +401,48 @@ def record_void(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not services.may_correct(user, record):
         raise PermissionDenied(_("You do not have permission to do this."))
     window_open = services.correction_window_open(record)
-    form = VoidForm(request.POST if request.method == "POST" else None)
+    data = request.POST if request.method == "POST" else None
+    if action == CorrectionAction.CORRECT:
+        fields = services.CORRECTABLE_FIELDS[page_kind.model]
+        form = correction_form(page_kind.form, fields, user=user, record=record, data=data)
+    else:
+        form = VoidForm(data)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            try:
-                if window_open:
-                    services.record_void(actor=user, record=record, reason=reason)
-                    messages.success(request, _("The record was voided."))
-                else:
-                    services.correction_request(
-                        actor=user, record=record, action=CorrectionAction.VOID, reason=reason
-                    )
-                    messages.success(request, _("The correction request was sent to your leader."))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("fieldwork:record_detail", kind=kind, pk=pk)
+        if form.is_valid() and _apply_correction(request, form, record, action, window_open):
+            return redirect("fieldwork:record_detail", kind=kind, pk=pk)
         status = UNPROCESSABLE
     context = {"kind": page_kind, "record": record, "form": form, "window_open": window_open}
-    return render(request, "fieldwork/record_void.html", context, status=status)
+    template = (
+        "fieldwork/record_correct.html"
+        if action == CorrectionAction.CORRECT
+        else "fieldwork/record_void.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def _apply_correction(request, form, record, action: str, window_open: bool) -> bool:
+    """The correction or the voiding, or the request of it after the window; ``False`` with
+    the service's errors on the form."""
+    user, reason = request.user, form.cleaned_data["reason"]
+    changes = form.changes() if action == CorrectionAction.CORRECT else None
+    try:
+        if not window_open:
+            services.correction_request(
+                actor=user, record=record, action=action, changes=changes, reason=reason
+            )
+            message = _("The correction request was sent to your leader.")
+        elif action == CorrectionAction.CORRECT:
+            services.record_correct(actor=user, record=record, changes=changes, reason=reason)
+            message = _("The record was corrected.")
+        else:
+            services.record_void(actor=user, record=record, reason=reason)
+            message = _("The record was voided.")
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, message)
+    return True
 
 
 CORRECTIONS_PER_PAGE = 50

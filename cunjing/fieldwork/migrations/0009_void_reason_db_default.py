@@ -4,45 +4,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fieldwork', '0008_corrections'),
+        ("fieldwork", "0008_corrections"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='assistance',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="assistance",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='floatingresident',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="floatingresident",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='householdvisit',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="householdvisit",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='outreachevent',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="outreachevent",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='preventionactivity',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="preventionactivity",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='service',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="service",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
         migrations.AlterField(
-            model_name='volunteer',
-            name='void_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='reason for voiding'),
+            model_name="volunteer",
+            name="void_reason",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                max_length=500,
+                verbose_name="reason for voiding",
+            ),
         ),
     ]
