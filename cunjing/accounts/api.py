@@ -64,6 +64,11 @@ def token_create(request: HttpRequest, payload: TokenIn):
         return Status(401, {"detail": _("Wrong username or password.")})
     if not user.bureau_id or not user.role:
         return Status(403, {"detail": _("This account has no role and cannot use the API.")})
+    if user.must_change_password:
+        return Status(
+            403,
+            {"detail": _("Sign in on the website and change your one-time password first.")},
+        )
     # A token sign-in is a sign-in: last_login, axes' access log and its failure reset.
     user_logged_in.send(sender=type(user), request=request, user=user)
     raw, token = services.token_issue(user=user)

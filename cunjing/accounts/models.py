@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from cunjing.core.roles import Role
@@ -50,6 +51,15 @@ class User(AbstractUser):
         verbose_name=_("aide"),
     )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change the password"),
+        default=False,
+        help_text=_("Set by a one-time password: the next sign-in asks for a new one."),
+    )
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    # Part of every session's check (``_get_session_auth_hash``): a new value signs the
+    # account out everywhere at once (disabled, reset, access revoked).
+    session_salt = models.CharField(max_length=32, blank=True, default="")
 
     objects = UserManager()
 
@@ -72,6 +82,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's own, with the salt that revokes every session of the account.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_salt, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class ApiToken(models.Model):

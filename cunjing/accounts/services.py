@@ -1,4 +1,7 @@
-"""Writes to accounts: creating users, issuing and revoking API tokens, unlocking."""
+"""Writes to accounts: creating users, issuing and revoking API tokens; the security admin's
+administration of accounts (create, change, disable, enable, reset the password, unlock,
+revoke every access) under the separation of the three admin roles; a user's own password
+change."""
 
 from __future__ import annotations
 
@@ -15,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from cunjing.accounts.models import ApiToken, User
 from cunjing.core import audit
-from cunjing.core.roles import BUREAU_ROLES, Capability, Role, has_capability, is_system
+from cunjing.core.roles import (
+    ADMIN_ROLES,
+    BUREAU_ROLES,
+    Capability,
+    Role,
+    has_capability,
+    is_system,
+)
+from cunjing.core.writes import check_editable
 
 # The unit kinds each role may have as its jurisdiction.
 ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
@@ -146,3 +157,243 @@ def login_record(*, user: User) -> None:
     """Audit a successful sign-in (the session itself is Django's)."""
     if user.bureau_id:
         audit.record(actor=user, action="user.login", instance=user)
+
+
+# --- Administration of accounts (the security admin, 安全管理员) --------------------------------
+#
+# 三权分立 held by the services: an account holds exactly one role (one column); an admin role
+# sits on the bureau and is never linked to an officer or an aide (a business person); no admin
+# creates or changes an account of their own admin role; nobody changes their own account's
+# role or unit, or disables, resets or unlocks it. Every change is audited with before/after.
+
+ONE_TIME_GROUPS = 3
+_ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password() -> str:
+    """A password shown once, to be changed at the next sign-in: three groups of four
+    characters with every class the policy counts (e.g. ``k3Qd-7mPw-Xa9t``)."""
+    while True:
+        groups = [
+            "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(4))
+            for _ in range(ONE_TIME_GROUPS)
+        ]
+        raw = "-".join(groups)
+        if (
+            any(c.islower() for c in raw)
+            and any(c.isupper() for c in raw)
+            and any(c.isdigit() for c in raw)
+        ):
+            return raw
+
+
+def _administer(actor, account: User | None = None, *, role: str | None = None) -> None:
+    """The separation rules every administration service checks first (403)."""
+    if not is_system(actor) and not has_capability(actor, Capability.MANAGE_USERS):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if is_system(actor):
+        return
+    if account is not None and account.pk == actor.pk:
+        raise PermissionDenied(_("You cannot administer your own account."))
+    for target_role in (role, getattr(account, "role", None)):
+        if target_role and target_role in ADMIN_ROLES and target_role == actor.role:
+            raise PermissionDenied(
+                _("An administrator cannot create or change an account of their own role.")
+            )
+
+
+def _lock_account(actor, account: User) -> User:
+    """The account locked and read again, in the actor's bureau (404 otherwise)."""
+    qs = User.objects.select_for_update()
+    if not is_system(actor):
+        qs = qs.filter(bureau_id=actor.bureau_id)
+    return qs.get(pk=account.pk)
+
+
+def _revoke(actor, account: User) -> int:
+    """Every API token of ``account`` revoked and every session ended (a new session salt);
+    returns the number of tokens revoked."""
+    now = timezone.now()
+    revoked = ApiToken.objects.filter(user=account, revoked_at__isnull=True).update(revoked_at=now)
+    account.session_salt = secrets.token_hex(16)
+    return revoked
+
+
+def _account_snapshot(user: User) -> dict:
+    return audit.snapshot(user, [*_USER_AUDIT_FIELDS, "must_change_password"])
+
+
+def _save_audited(actor, account: User, action: str, before: dict, **extra) -> User:
+    account.save()
+    old, new = audit.changed(before, _account_snapshot(account))
+    audit.record(actor=actor, action=action, instance=account, before=old, after={**new, **extra})
+    return account
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor,
+    username: str,
+    role: str,
+    unit,
+    full_name: str = "",
+    officer=None,
+    aide=None,
+) -> tuple[User, str]:
+    """An account for a person of the organisation or an admin role, with a one-time password
+    (returned, shown once) that must be changed at the first sign-in."""
+    _administer(actor, role=role)
+    if role in ADMIN_ROLES and (officer is not None or aide is not None):
+        raise ValidationError(
+            {"role": [_("An administrator's account is not linked to an officer or an aide.")]}
+        )
+    password = one_time_password()
+    user = user_create(
+        actor=actor,
+        username=username,
+        password=password,
+        role=role,
+        unit=unit,
+        full_name=full_name,
+        officer=officer,
+        aide=aide,
+    )
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    return user, password
+
+
+@transaction.atomic
+def account_update(*, actor, account: User, **changes) -> User:
+    """Change an account's role, unit or name (the unit decides the jurisdiction)."""
+    check_editable(changes, ("role", "unit", "full_name"))
+    account = _lock_account(actor, account)
+    _administer(actor, account, role=changes.get("role"))
+    before = _account_snapshot(account)
+    role = changes.get("role", account.role)
+    unit = changes.get("unit", account.unit)
+    errors: dict[str, list[str]] = {}
+    if role not in Role.values:
+        errors["role"] = [_("Choose a valid role.")]
+    elif unit is None or unit.kind not in ROLE_UNIT_KINDS[role]:
+        errors["unit"] = [_("This role cannot have this kind of unit as its jurisdiction.")]
+    elif unit.bureau_id != account.bureau_id:
+        errors["unit"] = [_("This unit belongs to another bureau.")]
+    if role in ADMIN_ROLES and (account.officer_id or account.aide_id):
+        errors["role"] = [_("An administrator's account is not linked to an officer or an aide.")]
+    if role == Role.BEAT_OFFICER and not account.officer_id:
+        errors["role"] = [_("A beat officer's account must be linked to an officer.")]
+    if role == Role.AIDE and not account.aide_id:
+        errors["role"] = [_("An aide's account must be linked to an aide.")]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(account, name, value)
+    account.full_clean(exclude=["password"])
+    if account.role != before["role"] or account.unit_id != before["unit_id"]:
+        _revoke(actor, account)  # a new jurisdiction: sign in again
+    return _save_audited(actor, account, "user.update", before)
+
+
+@transaction.atomic
+def account_disable(*, actor, account: User, reason: str) -> User:
+    """Disable an account: it cannot sign in, its tokens and sessions end at once."""
+    account = _lock_account(actor, account)
+    _administer(actor, account)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why.")]})
+    before = _account_snapshot(account)
+    account.is_active = False
+    tokens = _revoke(actor, account)
+    return _save_audited(
+        actor, account, "user.disable", before, reason=reason[:500], tokens_revoked=tokens
+    )
+
+
+@transaction.atomic
+def account_enable(*, actor, account: User) -> User:
+    account = _lock_account(actor, account)
+    _administer(actor, account)
+    before = _account_snapshot(account)
+    account.is_active = True
+    return _save_audited(actor, account, "user.enable", before)
+
+
+@transaction.atomic
+def account_reset_password(*, actor, account: User) -> tuple[User, str]:
+    """A new one-time password (returned, shown once); the old one, the account's tokens and
+    sessions stop working at once, and the next sign-in asks for a new password."""
+    account = _lock_account(actor, account)
+    _administer(actor, account)
+    before = _account_snapshot(account)
+    password = one_time_password()
+    account.set_password(password)
+    account.must_change_password = True
+    tokens = _revoke(actor, account)
+    _save_audited(actor, account, "user.reset_password", before, tokens_revoked=tokens)
+    return account, password
+
+
+@transaction.atomic
+def account_revoke_access(*, actor, account: User) -> int:
+    """End every session and revoke every API token of the account; returns the tokens
+    revoked."""
+    account = _lock_account(actor, account)
+    _administer(actor, account)
+    tokens = _revoke(actor, account)
+    account.save(update_fields=["session_salt"])
+    audit.record(
+        actor=actor, action="user.revoke_access", instance=account, after={"tokens": tokens}
+    )
+    return tokens
+
+
+@transaction.atomic
+def account_unlock(*, actor, account: User) -> int:
+    """Clear the failed sign-ins that lock the account; returns how many were cleared."""
+    from axes.utils import reset
+
+    account = _lock_account(actor, account)
+    _administer(actor, account)
+    cleared = reset(username=account.get_username())
+    audit.record(actor=actor, action="user.unlock", instance=account, after={"cleared": cleared})
+    return cleared
+
+
+def password_problems(user: User, old_password: str, new_password: str) -> dict[str, list[str]]:
+    """What is wrong with a password change, field by field (empty: nothing): the current
+    password, the policy, not the username, not the current one."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(old_password or ""):
+        errors["old_password"] = [_("The current password is wrong.")]
+    new_password = new_password or ""
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        errors["new_password"] = list(exc.messages)
+    if new_password and new_password.casefold() == user.get_username().casefold():
+        errors.setdefault("new_password", []).append(_("The password cannot be the username."))
+    if new_password and user.check_password(new_password):
+        errors.setdefault("new_password", []).append(
+            _("The new password must differ from the current one.")
+        )
+    return errors
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The user's own new password (:func:`password_problems` refused with every error at
+    once); the one-time flag cleared; every API token ends (the caller keeps this session)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    errors = password_problems(user, old_password, new_password)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user.save()
+    audit.record(actor=user, action="user.password_change", instance=user)
+    return user
