@@ -10,6 +10,9 @@ its workstation, ``sibling`` = 刘沟村 (same office), ``other`` = 杨庄村 (a
 POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: every organisation page
 is 403 for them, whatever the object.
 
+Accounts (``acct_*``) are the security admin's alone, in their own bureau (another bureau's
+account is 404); everybody signed in changes their own password (``pw_change``).
+
 Open311 keys (``o311_*``) are the bureau's configuration: the system admin's only; revoking
 another bureau's client is 404 for them.
 
@@ -49,6 +52,7 @@ from cunjing.matters import services as matters
 from cunjing.org import services as org
 from cunjing.org.models import Beat
 from tests.conftest import PERSONAS
+from tests.county import build_county
 
 # Columns: the personas of tests/county.py, abbreviated (see PERSONA_COLUMNS); rows: the pages.
 EXPECTED = """
@@ -68,6 +72,12 @@ beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
 beat_end     403  404  404  403  403  302  302  403  302  403  403  302
 coverage     200  200  200  200  200  200  200  200  200  200  403  302
 audit        403  403  403  403  403  403  403  403  403  403  200  302
+acct_list    403  403  403  403  403  403  403  403  403  200  403  302
+acct_new     403  403  403  403  403  403  403  403  403  200  403  302
+acct_own     403  403  403  403  403  403  403  403  403  200  403  302
+acct_oth     403  403  403  403  403  403  403  403  403  404  403  302
+acct_dis     403  403  403  403  403  403  403  403  403  302  403  302
+pw_change    200  200  200  200  200  200  200  200  200  200  200  302
 rules        403  403  403  403  403  403  200  403  200  403  403  302
 o311_keys    403  403  403  403  403  403  403  403  200  403  403  302
 o311_issue   403  403  403  403  403  403  403  403  200  403  403  302
@@ -228,6 +238,20 @@ def _request(client, county, page: str):
             return get("org:coverage")
         case "audit":
             return get("dashboard:audit")
+        case "acct_list":
+            return get("accounts:account_list")
+        case "acct_new":
+            return get("accounts:account_new")
+        case "acct_own":
+            return get("accounts:account_detail", county.user("beat").pk)
+        case "acct_oth":
+            other = build_county(code="410498", name="邻县公安局", prefix="n-")
+            return get("accounts:account_detail", other.user("beat").pk)
+        case "acct_dis":
+            url = reverse("accounts:account_detail", args=[county.user("sibling").pk])
+            return client.post(url, {"action": "disable", "reason": "调离"})
+        case "pw_change":
+            return get("accounts:password_change")
         case "rules":
             return get("org:rules")
         case "o311_keys":
@@ -459,6 +483,8 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"] == reverse("open311:keys")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
+        elif page == "acct_dis":
+            assert response["Location"].startswith("/accounts/users/")
         elif page in ("fu_drop", "fu_done"):
             assert response["Location"] == reverse("fieldwork:follow_ups")
         elif page == "fw_void":

@@ -4,7 +4,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from cunjing.core.forms import TablerForm
+from cunjing.core.forms import NameChoiceField, TablerForm
+from cunjing.core.roles import Role
+from cunjing.org.models import Aide, Officer, Unit
 
 
 class LoginForm(AuthenticationForm):
@@ -46,3 +48,82 @@ class PasswordChangeForm(TablerForm):
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("The two new passwords differ."))
         return data
+
+
+# --- The security admin's pages ------------------------------------------------------------------
+
+STATE_CHOICES = [
+    ("", _("All")),
+    ("active", _("Active")),
+    ("disabled", _("Disabled")),
+    ("locked", _("Locked")),
+    ("must_change", _("Must change the password")),
+]
+
+
+class AccountSearchForm(TablerForm):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        help_text=_("Username, name, pinyin or initials."),
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All"))])
+    unit = NameChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
+    state = forms.ChoiceField(label=_("State"), required=False, choices=STATE_CHOICES)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("All")), *Role.choices]
+        self.fields["unit"].queryset = Unit.objects.filter(bureau_id=user.bureau_id).order_by(
+            "path"
+        )
+
+
+class AccountForm(TablerForm):
+    """A new account: who (an officer, an aide, or neither for leaders without an officer
+    record and the admin roles), in which role, over which unit."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=50)
+    role = forms.ChoiceField(label=_("Role"))
+    unit = NameChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        help_text=_("The unit decides the jurisdiction."),
+    )
+    officer = forms.ModelChoiceField(
+        label=_("Officer"), required=False, queryset=Officer.objects.none()
+    )
+    aide = forms.ModelChoiceField(label=_("Aide"), required=False, queryset=Aide.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        bureau = user.bureau_id
+        self.fields["role"].choices = Role.choices
+        self.fields["unit"].queryset = Unit.objects.filter(bureau_id=bureau).order_by("path")
+        officers = Officer.objects.filter(bureau_id=bureau, user__isnull=True)
+        self.fields["officer"].queryset = officers.order_by("name", "badge_number")
+        self.fields["officer"].label_from_instance = lambda o: f"{o.name}（{o.badge_number}）"
+        aides = Aide.objects.filter(bureau_id=bureau, user__isnull=True).select_related("area")
+        self.fields["aide"].queryset = aides.order_by("name", "id")
+        self.fields["aide"].label_from_instance = lambda a: f"{a.name}（{a.area.name}）"
+
+
+class AccountUpdateForm(TablerForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=50)
+    role = forms.ChoiceField(label=_("Role"))
+    unit = NameChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["unit"].queryset = Unit.objects.filter(bureau_id=user.bureau_id).order_by(
+            "path"
+        )
+
+
+class DisableForm(TablerForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

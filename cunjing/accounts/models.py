@@ -51,6 +51,11 @@ class User(AbstractUser):
         verbose_name=_("aide"),
     )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    # Of ``full_name``, for search (set by ``accounts.services``).
+    pinyin = models.CharField(_("pinyin"), max_length=300, blank=True, editable=False)
+    pinyin_initials = models.CharField(
+        _("pinyin initials"), max_length=100, blank=True, editable=False
+    )
     must_change_password = models.BooleanField(
         _("must change the password"),
         default=False,

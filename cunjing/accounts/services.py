@@ -27,6 +27,7 @@ from cunjing.core.roles import (
     is_system,
 )
 from cunjing.core.writes import check_editable
+from cunjing.org.services import pinyin_of
 
 # The unit kinds each role may have as its jurisdiction.
 ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
@@ -75,9 +76,12 @@ def user_create(
         errors["aide"] = [_("An aide's account must be linked to an aide.")]
     if not is_system(actor) and unit.bureau_id != actor.bureau_id:
         errors["unit"] = [_("This unit belongs to another bureau.")]
+    pinyin, initials = pinyin_of(full_name)
     user = User(
         username=username,
         full_name=full_name,
+        pinyin=pinyin,
+        pinyin_initials=initials,
         role=role,
         bureau_id=unit.bureau_id,
         unit=unit,
@@ -290,6 +294,7 @@ def account_update(*, actor, account: User, **changes) -> User:
         raise ValidationError(errors)
     for name, value in changes.items():
         setattr(account, name, value)
+    account.pinyin, account.pinyin_initials = pinyin_of(account.full_name)
     account.full_clean(exclude=["password"])
     if account.role != before["role"] or account.unit_id != before["unit_id"]:
         _revoke(actor, account)  # a new jurisdiction: sign in again

@@ -6,15 +6,26 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from cunjing.accounts import services
-from cunjing.accounts.forms import LoginForm, PasswordChangeForm
+from cunjing.accounts import selectors, services
+from cunjing.accounts.forms import (
+    AccountForm,
+    AccountSearchForm,
+    AccountUpdateForm,
+    DisableForm,
+    LoginForm,
+    PasswordChangeForm,
+)
+from cunjing.accounts.models import User
 from cunjing.core.forms import add_service_errors
+from cunjing.core.pagination import numbered_page
+from cunjing.core.roles import Capability, has_capability
 
 
 class LoginView(auth_views.LoginView):
@@ -77,3 +88,131 @@ def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         {"form": LoginForm(request), "locked_message": message},
         status=429,
     )
+
+
+# --- The security admin's pages (安全管理员) ---------------------------------------------------
+
+ACCOUNTS_PER_PAGE = 50
+
+
+def _require_manage(user) -> None:
+    if not has_capability(user, Capability.MANAGE_USERS):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+@login_required
+@require_safe
+def account_list(request: HttpRequest) -> HttpResponse:
+    """The bureau's accounts: search by username, name, pinyin or initials; filter by role,
+    unit and state (active, disabled, locked, waiting for a new password)."""
+    user = request.user
+    _require_manage(user)
+    form = AccountSearchForm(request.GET or None, user=user)
+    status, rows = 200, []
+    if form.is_bound and not form.is_valid():
+        status = 422
+        qs = selectors.account_list(user).none()
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        unit = data.get("unit")
+        qs = selectors.account_list(
+            user,
+            q=data.get("q", ""),
+            role=data.get("role", ""),
+            unit=unit.pk if unit else None,
+            state=data.get("state", ""),
+        )
+    page = numbered_page(qs, per_page=ACCOUNTS_PER_PAGE, number=request.GET.get("page"))
+    rows = page.object_list
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    return render(request, "accounts/account_list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_new(request: HttpRequest) -> HttpResponse:
+    """Create an account; the one-time password is shown on the answer page, once."""
+    user = request.user
+    _require_manage(user)
+    form = AccountForm(request.POST if request.method == "POST" else None, user=user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                account, password = services.account_create(actor=user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                context = {"account": account, "password": password}
+                return render(request, "accounts/one_time_password.html", context, status=201)
+        status = 422
+    return render(request, "accounts/account_new.html", {"form": form}, status=status)
+
+
+_ACTIONS = ("update", "disable", "enable", "reset_password", "unlock", "revoke_access")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One account and what the security admin may do with it."""
+    user = request.user
+    _require_manage(user)
+    try:
+        account = selectors.account_get(user, pk)
+    except User.DoesNotExist:
+        raise Http404 from None
+    initial = {"full_name": account.full_name, "role": account.role, "unit": account.unit_id}
+    update_form = AccountUpdateForm(initial=initial, user=user, auto_id="update-%s")
+    disable_form = DisableForm(auto_id="disable-%s")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in _ACTIONS:
+            raise Http404
+        try:
+            if action == "update":
+                update_form = AccountUpdateForm(request.POST, user=user, auto_id="update-%s")
+                if update_form.is_valid():
+                    changes = dict(update_form.cleaned_data)
+                    try:
+                        services.account_update(actor=user, account=account, **changes)
+                    except ValidationError as exc:
+                        add_service_errors(update_form, exc)
+                if update_form.errors:
+                    status = 422
+            elif action == "disable":
+                disable_form = DisableForm(request.POST, auto_id="disable-%s")
+                if disable_form.is_valid():
+                    try:
+                        services.account_disable(
+                            actor=user, account=account, **disable_form.cleaned_data
+                        )
+                    except ValidationError as exc:
+                        add_service_errors(disable_form, exc)
+                if disable_form.errors:
+                    status = 422
+            elif action == "reset_password":
+                account, password = services.account_reset_password(actor=user, account=account)
+                context = {"account": account, "password": password, "reset": True}
+                return render(request, "accounts/one_time_password.html", context)
+            else:
+                getattr(services, f"account_{action}")(actor=user, account=account)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 422
+        if status == 200:
+            messages.success(request, _("Saved."))
+            return redirect("accounts:account_detail", pk=pk)
+    account = selectors.account_get(user, pk)
+    context = {
+        "account": account,
+        "update_form": update_form,
+        "disable_form": disable_form,
+        "tokens": account.api_tokens.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count(),
+    }
+    return render(request, "accounts/account_detail.html", context, status=status)

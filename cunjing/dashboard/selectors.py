@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from cunjing.accounts import selectors as account_selectors
 from cunjing.accounts.models import User
 from cunjing.core.roles import Capability, Role, has_capability
 from cunjing.fieldwork import selectors as fieldwork_selectors
@@ -105,25 +105,8 @@ def accounts_summary(user) -> AccountsSummary:
     rows = accounts.filter(is_active=True).order_by().values("role").annotate(n=Count("id"))
     counts = {row["role"]: row["n"] for row in rows}
     by_role = [(role.value, role.label, counts.get(role.value, 0)) for role in Role]
-    return AccountsSummary(users_by_role=by_role, locked_out=locked_out_usernames(accounts))
-
-
-def locked_out_usernames(accounts) -> list[str]:
-    """Usernames among ``accounts`` with at least the failure limit of failed sign-ins within
-    the cool-off period (what django-axes locks)."""
-    from axes.helpers import get_cool_off
-    from axes.models import AccessAttempt
-
-    limit = settings.AXES_FAILURE_LIMIT
-    if not isinstance(limit, int):
-        limit = 5
-    attempts = AccessAttempt.objects.filter(
-        failures_since_start__gte=limit, username__in=accounts.values("username")
-    )
-    cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    return list(attempts.order_by("username").values_list("username", flat=True).distinct())
+    locked = account_selectors.locked_usernames(accounts)
+    return AccountsSummary(users_by_role=by_role, locked_out=locked)
 
 
 # --- The desk's to-do list ----------------------------------------------------------------------

@@ -119,6 +119,7 @@ from cunjing.fieldwork.models import (
 )
 from cunjing.org import selectors as org_selectors
 from cunjing.org.models import AreaKind, Beat, Bureau, Officer, Unit
+from cunjing.org.services import pinyin_of
 from cunjing.stats.models import DailyCount
 from cunjing.stats.services import RebuildResult, rebuild
 
@@ -225,6 +226,8 @@ def create_accounts(bureau: Bureau, officers: list[SimOfficer]) -> list[str]:
             username=f"{bureau.code}-{by_id[o.officer_id].badge_number}",
             password=make_password(None),
             full_name=o.name,
+            pinyin=pinyin_of(o.name)[0],
+            pinyin_initials=pinyin_of(o.name)[1],
             role=Role.BEAT_OFFICER,
             bureau=bureau,
             unit_id=o.unit_id,
