@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.accounts.selectors import AccountState
 from cunjing.core.forms import NameChoiceField, TablerForm
 from cunjing.core.roles import Role
 from cunjing.org.models import Aide, Officer, Unit
@@ -52,13 +53,7 @@ class PasswordChangeForm(TablerForm):
 
 # --- The security admin's pages ------------------------------------------------------------------
 
-STATE_CHOICES = [
-    ("", _("All")),
-    ("active", _("Active")),
-    ("disabled", _("Disabled")),
-    ("locked", _("Locked")),
-    ("must_change", _("Must change the password")),
-]
+STATE_CHOICES = [("", _("All")), *AccountState.choices]
 
 
 class AccountSearchForm(TablerForm):

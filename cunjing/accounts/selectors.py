@@ -4,18 +4,20 @@ which of them django-axes holds locked right now."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cunjing.accounts.models import User
 from cunjing.core.roles import Capability, has_capability
 
 
-class AccountState:
-    ACTIVE = "active"
-    DISABLED = "disabled"
-    LOCKED = "locked"
-    MUST_CHANGE = "must_change"
+class AccountState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DISABLED = "disabled", _("Disabled")
+    LOCKED = "locked", _("Locked")
+    MUST_CHANGE = "must_change", _("Must change the password")
 
 
 def _locking_attempts() -> QuerySet:

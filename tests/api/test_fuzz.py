@@ -66,6 +66,7 @@ def case_strategies(schema, county, mode: GenerationMode):
         **_registry_ids(county),
         "matter_id": _matters(county),
         **_corrections(county),
+        "account_id": [county.user(p).pk for p in ("sibling", "auditor")],
     }
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -138,14 +139,16 @@ def _matters(county) -> list[int]:
         ("sysadmin", GenerationMode.POSITIVE),
         ("commander", GenerationMode.POSITIVE),
         ("beat", GenerationMode.POSITIVE),
+        ("secadmin", GenerationMode.POSITIVE),
         ("commander", GenerationMode.NEGATIVE),
     ],
 )
 def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
     """schemathesis generates requests from the OpenAPI document for every operation; no
-    answer is a 5xx. Valid requests as three personas, each getting past the permission checks
+    answer is a 5xx. Valid requests as four personas, each getting past the permission checks
     somewhere else (the system admin: the configuration; the commander: every read and the
-    matters; the beat officer: field records, their corrections and the registry's writes);
+    matters; the beat officer: field records, their corrections and the registry's writes; the
+    security admin: the accounts);
     invalid ones as one persona, since the API refuses them (422) before any permission
     check."""
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
@@ -167,7 +170,7 @@ def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
             case.validate_response(response, checks=[not_a_server_error])
 
         run()
-    assert len(labels) == 77  # every operation of the API was exercised
+    assert len(labels) == 86  # every operation of the API was exercised
 
 
 def test_the_harness_notices_a_5xx(county, wsgi_app, monkeypatch):

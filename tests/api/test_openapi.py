@@ -82,6 +82,14 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats",
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
+        "GET /api/accounts",
+        "POST /api/accounts",
+        "GET /api/accounts/{account_id}",
+        "PATCH /api/accounts/{account_id}",
+        *(
+            f"POST /api/accounts/{{account_id}}/{action}"
+            for action in ("disable", "enable", "unlock", "revoke-tokens", "reset-password")
+        ),
         "GET /api/org/rules",
         "PUT /api/org/rules",
         "GET /api/stats/totals",
