@@ -156,7 +156,16 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failed sign-ins lock a (username, client address) pair, not the username: a stranger
+# elsewhere cannot lock an officer out. An attempt during a lockout does not extend it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Across usernames, one client address gets this many failed sign-ins per 10 minutes (a
+# station's shared address is not locked by one person's typos, a guesser is stopped).
+SIGNIN_FAILURES_PER_ADDRESS = envint("SIGNIN_FAILURES_PER_ADDRESS", 30)
+# The client's address, for the lockout and every rate limit alike: ``core.net.client_address``
+# (REMOTE_ADDR, or behind nginx the header named by CLIENT_ADDRESS_HEADER, below).
+AXES_CLIENT_IP_CALLABLE = "cunjing.core.net.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cunjing.accounts.views.locked_out"
 AXES_VERBOSE = False
@@ -227,8 +236,11 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client).
-RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client): set
+# RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP there. Only a header the proxy always overwrites may be
+# named: a client can send any header itself.
+CLIENT_ADDRESS_HEADER = os.environ.get("RATELIMIT_IP_META_KEY") or ""
+RATELIMIT_IP_META_KEY = "cunjing.core.net.client_address"
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "1")
 # The residents' portal (/portal/): the bureau it serves (county code; unset with exactly one
 # bureau: that one) and its rates per client address ("count/period", e.g. "5/10m").

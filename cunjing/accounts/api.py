@@ -26,8 +26,9 @@ from cunjing.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from cunjing.accounts.views import locked_out
+from cunjing.accounts.views import locked_out, throttled
 from cunjing.core.api import ERRORS_READ, ERRORS_WRITE, ErrorOut, Id, ValidationErrorOut, require
+from cunjing.core.net import client_address
 from cunjing.core.pagination import offset_page
 from cunjing.core.roles import CAPABILITIES, Capability, Role
 from cunjing.org.models import Aide, Officer, Unit
@@ -68,12 +69,18 @@ def me_out(user: User) -> dict:
 )
 def token_create(request: HttpRequest, payload: TokenIn):
     """Checks the password through Django's authentication backends, so django-axes counts
-    failures: after 5 failed attempts the account is locked for 30 minutes (429), even for the
-    right password. The token expires after `API_TOKEN_HOURS`; issuing it is audited."""
+    failures: after 5 failed attempts from one address the account is locked there for 30
+    minutes (429), even for the right password; an address with 30 failed sign-ins in 10
+    minutes, whatever the usernames, gets 429 too. The token expires after `API_TOKEN_HOURS`;
+    issuing it is audited."""
+    address = client_address(request)
+    if services.signin_throttled(address):
+        return throttled(request)
     user = authenticate(request=request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         return locked_out(request)  # the same 429 answer the axes middleware gives
     if user is None:
+        services.signin_failed(address)
         return Status(401, {"detail": _("Wrong username or password.")})
     if not user.bureau_id or not user.role:
         return Status(403, {"detail": _("This account has no role and cannot use the API.")})

@@ -3,9 +3,11 @@ which of them django-axes holds locked right now."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,3 +93,30 @@ def account_list(
 def account_get(user, pk: int) -> User:
     """An account of the security admin's bureau (``User.DoesNotExist`` otherwise: 404)."""
     return account_list(user).select_related("officer", "aide").get(pk=pk)
+
+
+# A burst: one username failing to sign in from this many addresses within the hour.
+BURST_ADDRESSES = 3
+
+
+def signin_bursts(user, *, now=None) -> list[dict]:
+    """Accounts of the security admin's bureau that failed to sign in from at least
+    :data:`BURST_ADDRESSES` addresses in the last hour — someone trying one account from many
+    places. Each address is locked on its own; the account is not, so it is reported here
+    instead: ``{"username", "addresses", "failures"}``, the most addresses first."""
+    from axes.models import AccessAttempt
+
+    accounts = _bureau_accounts(user)
+    since = (now or timezone.now()) - dt.timedelta(hours=1)
+    rows = (
+        AccessAttempt.objects.filter(
+            username__in=accounts.values("username"), attempt_time__gte=since
+        )
+        .values("username")
+        .annotate(
+            addresses=Count("ip_address", distinct=True), failures=Sum("failures_since_start")
+        )
+        .filter(addresses__gte=BURST_ADDRESSES)
+        .order_by("-addresses", "username")
+    )
+    return list(rows)

@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -402,3 +403,29 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     user.save()
     audit.record(actor=user, action="user.password_change", instance=user)
     return user
+
+
+# --- Failed sign-ins per client address -----------------------------------------------------------
+
+_ADDRESS_WINDOW = 600  # seconds
+
+
+def _address_key(address: str) -> str:
+    return f"signin-failures:{address}"
+
+
+def signin_throttled(address: str) -> bool:
+    """Whether the address has had ``SIGNIN_FAILURES_PER_ADDRESS`` failed sign-ins (any
+    usernames) in the last 10 minutes: then it gets none until the window passes."""
+    return cache.get(_address_key(address), 0) >= settings.SIGNIN_FAILURES_PER_ADDRESS
+
+
+def signin_failed(address: str) -> None:
+    """Count a failed sign-in of the address (the lockout of the username at that address is
+    django-axes')."""
+    key = _address_key(address)
+    cache.add(key, 0, _ADDRESS_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _ADDRESS_WINDOW)

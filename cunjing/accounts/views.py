@@ -24,6 +24,7 @@ from cunjing.accounts.forms import (
 )
 from cunjing.accounts.models import User
 from cunjing.core.forms import add_service_errors
+from cunjing.core.net import client_address
 from cunjing.core.pagination import numbered_page
 from cunjing.core.roles import Capability, has_capability
 
@@ -33,10 +34,19 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        if services.signin_throttled(client_address(request)):
+            return throttled(request)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         services.login_record(user=form.get_user())
         return response
+
+    def form_invalid(self, form):
+        services.signin_failed(client_address(self.request))
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -77,9 +87,25 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", context, status=status)
 
 
+def throttled(request: HttpRequest) -> HttpResponse:
+    """Too many failed sign-ins from this address, whatever the usernames."""
+    message = _("Too many failed sign-ins from this network address: try again in 10 minutes.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": LoginForm(request), "locked_message": message},
+        status=429,
+    )
+
+
 def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """django-axes calls this once an account has had too many failed sign-ins."""
-    message = _("Too many failed sign-ins: this account is locked for 30 minutes.")
+    message = _(
+        "Too many failed sign-ins: this account is locked for 30 minutes at this network "
+        "address."
+    )
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     return render(

@@ -94,11 +94,13 @@ def org_summary(user) -> OrgSummary:
 class AccountsSummary:
     users_by_role: list[tuple[str, str, int]]  # (role, its label, count) in the order of ``Role``
     locked_out: list[str]
+    bursts: list[dict] = field(default_factory=list)  # one account tried from many addresses
 
 
 def accounts_summary(user) -> AccountsSummary:
     """Active accounts of the user's bureau per role, and the usernames locked out right now by
-    too many failed sign-ins (django-axes). Read only; two queries."""
+    too many failed sign-ins (django-axes), and the accounts tried from many addresses within
+    the hour. Read only; three queries."""
     if not has_capability(user, Capability.MANAGE_USERS) or user.bureau_id is None:
         return AccountsSummary(users_by_role=[], locked_out=[])
     accounts = User.objects.filter(bureau_id=user.bureau_id)
@@ -106,7 +108,8 @@ def accounts_summary(user) -> AccountsSummary:
     counts = {row["role"]: row["n"] for row in rows}
     by_role = [(role.value, role.label, counts.get(role.value, 0)) for role in Role]
     locked = account_selectors.locked_usernames(accounts)
-    return AccountsSummary(users_by_role=by_role, locked_out=locked)
+    bursts = account_selectors.signin_bursts(user)
+    return AccountsSummary(users_by_role=by_role, locked_out=locked, bursts=bursts)
 
 
 # --- The desk's to-do list ----------------------------------------------------------------------

@@ -208,7 +208,7 @@ def test_home_of_auditor_lists_latest_events(client, county):
         ("office_leader", 16),
         ("commander", 15),
         ("sysadmin", 6),  # + the unit's name in the header
-        ("secadmin", 8),  # + unit name, accounts by role, lockouts
+        ("secadmin", 9),  # + unit name, accounts by role, lockouts, sign-in bursts
         ("auditor", 7),  # + unit name, latest events
     ],
 )
