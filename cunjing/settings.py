@@ -156,6 +156,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+# Passwords: a new one may not be any of the last PASSWORD_HISTORY; after PASSWORD_MAX_AGE_DAYS
+# (0: never) the next sign-in asks for a new one (等保: periodic change; `make run` sets 0).
+PASSWORD_HISTORY = envint("PASSWORD_HISTORY", 5)
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", 90)
 # Failed sign-ins lock a (username, client address) pair, not the username: a stranger
 # elsewhere cannot lock an officer out. An attempt during a lockout does not extend it.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -84,7 +84,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
         return Status(401, {"detail": _("Wrong username or password.")})
     if not user.bureau_id or not user.role:
         return Status(403, {"detail": _("This account has no role and cannot use the API.")})
-    if user.must_change_password:
+    if user.must_change_password or services.password_expired(user):
         return Status(
             403,
             {"detail": _("Sign in on the website and change your one-time password first.")},

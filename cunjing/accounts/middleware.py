@@ -1,9 +1,12 @@
-"""An account signed in with a one-time password goes to the password page first."""
+"""An account signed in with a one-time password, or whose password has expired
+(``PASSWORD_MAX_AGE_DAYS``), goes to the password page first."""
 
 from __future__ import annotations
 
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from cunjing.accounts.services import password_expired
 
 # What such an account may still open: the password page, signing out, the language switch.
 _ALLOWED = ("accounts:password_change", "accounts:logout", "set_language")
@@ -18,7 +21,7 @@ class PasswordChangeRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and getattr(user, "must_change_password", False)
+            and (getattr(user, "must_change_password", False) or password_expired(user))
             and not request.path.startswith(("/static/", "/api/"))
             and request.path not in {reverse(name) for name in _ALLOWED}
         ):

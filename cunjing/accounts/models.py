@@ -118,3 +118,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token #{self.pk} of {self.user}"
+
+
+class PasswordHistory(models.Model):
+    """A password an account used (its hash): a new one may not be any of the last
+    ``PASSWORD_HISTORY`` (等保: periodic change, no cycling back)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="password_history", verbose_name=_("user")
+    )
+    encoded = models.CharField(max_length=256)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former password")
+        verbose_name_plural = _("former passwords")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

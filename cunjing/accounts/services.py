@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cunjing.accounts.models import ApiToken, User
+from cunjing.accounts.models import ApiToken, PasswordHistory, User
 from cunjing.core import audit
 from cunjing.core.roles import (
     ADMIN_ROLES,
@@ -385,7 +385,30 @@ def password_problems(user: User, old_password: str, new_password: str) -> dict[
         errors.setdefault("new_password", []).append(
             _("The new password must differ from the current one.")
         )
+    elif new_password and _used_before(user, new_password):
+        errors.setdefault("new_password", []).append(
+            _("This password was used recently: choose one not among your last %(n)d.")
+            % {"n": settings.PASSWORD_HISTORY}
+        )
     return errors
+
+
+def _used_before(user: User, raw: str) -> bool:
+    from django.contrib.auth.hashers import check_password
+
+    former = user.password_history.order_by("-created_at", "-id").values_list(
+        "encoded", flat=True
+    )[: max(settings.PASSWORD_HISTORY - 1, 0)]
+    return any(check_password(raw, encoded) for encoded in former)
+
+
+def password_expired(user: User, *, now=None) -> bool:
+    """Whether the account's password is older than ``PASSWORD_MAX_AGE_DAYS`` (0: never)."""
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    if not days:
+        return False
+    since = user.password_changed_at or user.date_joined
+    return (now or timezone.now()) - since > dt.timedelta(days=days)
 
 
 @transaction.atomic
@@ -396,6 +419,11 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     errors = password_problems(user, old_password, new_password)
     if errors:
         raise ValidationError(errors)
+    if user.has_usable_password() and not user.must_change_password:
+        # The password given up joins the history (a one-time password does not).
+        PasswordHistory.objects.create(user=user, encoded=user.password)
+        stale = user.password_history.order_by("-created_at", "-id")[settings.PASSWORD_HISTORY :]
+        PasswordHistory.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = timezone.now()

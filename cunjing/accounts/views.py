@@ -83,7 +83,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your password was changed."))
                 return redirect("dashboard:home")
         status = 422
-    context = {"form": form, "required": request.user.must_change_password}
+    context = {
+        "form": form,
+        "required": request.user.must_change_password,
+        "expired": services.password_expired(request.user),
+    }
     return render(request, "accounts/password_change.html", context, status=status)
 
 

@@ -5,6 +5,8 @@ attempt to break it is refused."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -248,3 +250,39 @@ def test_a_role_and_its_unit_must_match(county):
             actor=county.user("secadmin"), account=county.user("office_leader"), is_staff=True
         )
     assert set(caught.value.message_dict) == {"is_staff"}
+
+
+def change(user, old: str, new: str):
+    return services.password_change(user=user, old_password=old, new_password=new)
+
+
+def test_a_password_is_not_one_of_the_last_five(county):
+    beat = county.user("beat")
+    passwords = [PASSWORD, *(f"Wugang-{n}-pass!" for n in range(1, 6))]
+    for old, new in itertools.pairwise(passwords):
+        change(beat, old, new)
+    current = passwords[-1]
+    for reused in passwords[-5:-1]:  # the four before the current one
+        with pytest.raises(ValidationError) as caught:
+            change(beat, current, reused)
+        assert set(caught.value.message_dict) == {"new_password"}
+    change(beat, current, PASSWORD)  # six back: allowed again
+    assert beat.password_history.count() == 5
+
+
+def test_an_expired_password_is_changed_at_the_next_sign_in(county, client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    beat = county.user("beat")
+    User.objects.filter(pk=beat.pk).update(
+        password_changed_at=timezone.now() - dt.timedelta(days=91)
+    )
+    client.force_login(beat)
+    response = client.get(reverse("dashboard:home"))
+    assert response["Location"] == reverse("accounts:password_change")
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    assert 'id="password-expired"' in page
+    settings.PASSWORD_MAX_AGE_DAYS = 0  # off, as `make run` sets for the demo
+    assert client.get(reverse("dashboard:home")).status_code == 200
