@@ -96,9 +96,12 @@ def test_sixth_attempt_refused_even_with_the_right_password(county):
     assert response.status_code == 429
     assert response["Content-Language"] == "zh-hans"
     assert response.json() == {
-        "detail": zh("Too many failed sign-ins: this account is locked for 30 minutes.")
+        "detail": zh(
+            "Too many failed sign-ins: this account is locked for 30 minutes at this network "
+            "address."
+        )
     }
-    # The lockout is per account: another officer behind the same address signs in.
+    # The lockout is per account and address: another officer behind the same address signs in.
     assert sign_in("sibling", PASSWORD).status_code == 200
 
 
