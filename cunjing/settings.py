@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "treebeard",
     "huey.contrib.djhuey",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cunjing.core",
     "cunjing.org",
     "cunjing.stats",
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "cunjing.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +160,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+# Two-factor sign-in (TOTP, django-otp): required of every staff account unless turned off
+# (`make run` turns it off for the demo county, whose accounts are not enrolled). An enrolled
+# account is asked for its code whether or not it is required.
+TWO_FACTOR_REQUIRED = envbool("TWO_FACTOR_REQUIRED", "1")
+OTP_TOTP_ISSUER = "村警 cunjing"
 # Passwords: a new one may not be any of the last PASSWORD_HISTORY; after PASSWORD_MAX_AGE_DAYS
 # (0: never) the next sign-in asks for a new one (等保: periodic change; `make run` sets 0).
 PASSWORD_HISTORY = envint("PASSWORD_HISTORY", 5)

@@ -29,8 +29,11 @@ def _fast_hashing():
     under ``runserver``, instead of listing every file of the static directories and of
     node_modules when its middleware is made: the test client makes the middleware again for
     every test, and that listing was two thirds of a page test's time (about 0.3 s of 0.45 s,
-    measured with cProfile on the page matrix)."""
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS, WHITENOISE_AUTOREFRESH=True):
+    measured with cProfile on the page matrix). Two-factor sign-in is not required of the test
+    county's accounts; its tests turn it on."""
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS, WHITENOISE_AUTOREFRESH=True, TWO_FACTOR_REQUIRED=False
+    ):
         yield
 
 

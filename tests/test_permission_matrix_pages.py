@@ -11,7 +11,8 @@ POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: ever
 is 403 for them, whatever the object.
 
 Accounts (``acct_*``) are the security admin's alone, in their own bureau (another bureau's
-account is 404); everybody signed in changes their own password (``pw_change``).
+account is 404); everybody signed in changes their own password (``pw_change``) and sets up
+their own two-factor sign-in (``two_factor``).
 
 Open311 keys (``o311_*``) are the bureau's configuration: the system admin's only; revoking
 another bureau's client is 404 for them.
@@ -78,6 +79,7 @@ acct_own     403  403  403  403  403  403  403  403  403  200  403  302
 acct_oth     403  403  403  403  403  403  403  403  403  404  403  302
 acct_dis     403  403  403  403  403  403  403  403  403  302  403  302
 pw_change    200  200  200  200  200  200  200  200  200  200  200  302
+two_factor   200  200  200  200  200  200  200  200  200  200  200  302
 rules        403  403  403  403  403  403  200  403  200  403  403  302
 o311_keys    403  403  403  403  403  403  403  403  200  403  403  302
 o311_issue   403  403  403  403  403  403  403  403  200  403  403  302
@@ -252,6 +254,8 @@ def _request(client, county, page: str):
             return client.post(url, {"action": "disable", "reason": "调离"})
         case "pw_change":
             return get("accounts:password_change")
+        case "two_factor":
+            return get("accounts:two_factor")
         case "rules":
             return get("org:rules")
         case "o311_keys":

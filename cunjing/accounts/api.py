@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.security import HttpBearer
 
-from cunjing.accounts import selectors, services
+from cunjing.accounts import selectors, services, two_factor
 from cunjing.accounts.models import User
 from cunjing.accounts.schemas import (
     AccountFilter,
@@ -84,6 +84,9 @@ def token_create(request: HttpRequest, payload: TokenIn):
         return Status(401, {"detail": _("Wrong username or password.")})
     if not user.bureau_id or not user.role:
         return Status(403, {"detail": _("This account has no role and cannot use the API.")})
+    if two_factor.enrolled(user) and two_factor.verify(user, payload.otp) is None:
+        services.signin_failed(address)
+        return Status(401, {"detail": two_factor.required_message()})
     if user.must_change_password or services.password_expired(user):
         return Status(
             403,
@@ -118,6 +121,7 @@ def _account_out(account: User) -> dict:
             "is_active": account.is_active,
             "locked": bool(getattr(account, "locked", False)),
             "must_change_password": account.must_change_password,
+            "two_factor": account.two_factor,
             "last_login": account.last_login,
             "password_changed_at": account.password_changed_at,
         }
@@ -259,3 +263,16 @@ def account_reset_password(request: HttpRequest, account_id: Id):
     user, account = _account(request, account_id)
     account, password = services.account_reset_password(actor=user, account=account)
     return {"account": _account_out(selectors.account_get(user, account_id)), "password": password}
+
+
+@router.post(
+    "/accounts/{account_id}/reset-2fa",
+    response={200: AccountOut, **ERRORS_WRITE},
+    summary="Reset an account's two-factor sign-in",
+    operation_id="accounts_reset_2fa",
+)
+def account_reset_two_factor(request: HttpRequest, account_id: Id):
+    """Its authenticator app and recovery codes removed (a lost phone): it enrols again."""
+    user, account = _account(request, account_id)
+    two_factor.reset(actor=user, account=account)
+    return _account_out(selectors.account_get(user, account_id))

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.accounts import two_factor
 from cunjing.accounts.selectors import AccountState
 from cunjing.core.forms import NameChoiceField, TablerForm
 from cunjing.core.roles import Role
@@ -21,6 +22,26 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    otp_token = forms.CharField(
+        label=_("Verification code"),
+        required=False,
+        max_length=20,
+        help_text=_("With two-factor sign-in: the 6-digit code of your app, or a recovery code."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    otp_device = None
+
+    def clean(self):
+        data = super().clean()
+        user = self.get_user()
+        if user is not None and two_factor.enrolled(user):
+            device = two_factor.verify(user, self.cleaned_data.get("otp_token", ""))
+            if device is None:
+                self.user_cache = None  # not signed in without the second factor
+                self.add_error("otp_token", two_factor.required_message())
+            self.otp_device = device
+        return data
 
 
 class PasswordChangeForm(TablerForm):
@@ -121,4 +142,12 @@ class AccountUpdateForm(TablerForm):
 class DisableForm(TablerForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TwoFactorForm(TablerForm):
+    token = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )

@@ -62,6 +62,8 @@ class User(AbstractUser):
         help_text=_("Set by a one-time password: the next sign-in asks for a new one."),
     )
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    # Kept by ``accounts.two_factor`` (enrolment, reset): read on every request without a query.
+    two_factor = models.BooleanField(_("two-factor sign-in"), default=False)
     # Part of every session's check (``_get_session_auth_hash``): a new value signs the
     # account out everywhere at once (disabled, reset, access revoked).
     session_salt = models.CharField(max_length=32, blank=True, default="")

@@ -15,6 +15,12 @@ from cunjing.core.roles import Role
 class TokenIn(InputSchema):
     username: Text = Field(..., min_length=1, max_length=150)
     password: Text = Field(..., min_length=1, max_length=4096)
+    otp: Text = Field(
+        "",
+        max_length=20,
+        description="With two-factor sign-in: the code of the authenticator app, or a "
+        "recovery code.",
+    )
 
 
 class RoleOut(Schema):
@@ -66,6 +72,7 @@ class AccountOut(Schema):
     is_active: bool
     locked: bool = Field(description="Locked by failed sign-ins right now.")
     must_change_password: bool
+    two_factor: bool = Field(description="Signs in with an authenticator app's code.")
     last_login: dt.datetime | None
     password_changed_at: dt.datetime | None
 

@@ -396,9 +396,9 @@ def password_problems(user: User, old_password: str, new_password: str) -> dict[
 def _used_before(user: User, raw: str) -> bool:
     from django.contrib.auth.hashers import check_password
 
-    former = user.password_history.order_by("-created_at", "-id").values_list(
-        "encoded", flat=True
-    )[: max(settings.PASSWORD_HISTORY - 1, 0)]
+    former = user.password_history.order_by("-created_at", "-id").values_list("encoded", flat=True)[
+        : max(settings.PASSWORD_HISTORY - 1, 0)
+    ]
     return any(check_password(raw, encoded) for encoded in former)
 
 

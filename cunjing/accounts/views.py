@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -12,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
+from django_otp import login as otp_login
 
-from cunjing.accounts import selectors, services
+from cunjing.accounts import selectors, services, two_factor
 from cunjing.accounts.forms import (
     AccountForm,
     AccountSearchForm,
@@ -21,6 +23,7 @@ from cunjing.accounts.forms import (
     DisableForm,
     LoginForm,
     PasswordChangeForm,
+    TwoFactorForm,
 )
 from cunjing.accounts.models import User
 from cunjing.core.forms import add_service_errors
@@ -41,6 +44,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if form.otp_device is not None:
+            otp_login(self.request, form.otp_device)
         services.login_record(user=form.get_user())
         return response
 
@@ -107,8 +112,7 @@ def throttled(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """django-axes calls this once an account has had too many failed sign-ins."""
     message = _(
-        "Too many failed sign-ins: this account is locked for 30 minutes at this network "
-        "address."
+        "Too many failed sign-ins: this account is locked for 30 minutes at this network address."
     )
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
@@ -181,7 +185,15 @@ def account_new(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account_new.html", {"form": form}, status=status)
 
 
-_ACTIONS = ("update", "disable", "enable", "reset_password", "unlock", "revoke_access")
+_ACTIONS = (
+    "update",
+    "disable",
+    "enable",
+    "reset_password",
+    "unlock",
+    "revoke_access",
+    "reset_two_factor",
+)
 
 
 @login_required
@@ -228,6 +240,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 account, password = services.account_reset_password(actor=user, account=account)
                 context = {"account": account, "password": password, "reset": True}
                 return render(request, "accounts/one_time_password.html", context)
+            elif action == "reset_two_factor":
+                two_factor.reset(actor=user, account=account)
             else:
                 getattr(services, f"account_{action}")(actor=user, account=account)
         except ValidationError as exc:
@@ -239,6 +253,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(user, pk)
     context = {
         "account": account,
+        "two_factor": two_factor.enrolled(account),
         "update_form": update_form,
         "disable_form": disable_form,
         "tokens": account.api_tokens.filter(
@@ -246,3 +261,32 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).count(),
     }
     return render(request, "accounts/account_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol the account's authenticator app: scan the QR code (or type the key), confirm with
+    its first code; the recovery codes are shown once."""
+    user = request.user
+    if two_factor.enrolled(user):
+        return render(request, "accounts/two_factor.html", {"enrolled": True})
+    device = two_factor.pending_device(user)
+    form = TwoFactorForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            codes = two_factor.confirm(user, device, form.cleaned_data["token"])
+            if codes is not None:
+                otp_login(request, device)
+                context = {"codes": codes, "enrolled": True, "new": True}
+                return render(request, "accounts/two_factor.html", context)
+            form.add_error("token", _("The code is wrong or too old: try the current one."))
+        status = 422
+    context = {
+        "form": form,
+        "qr": two_factor.qr_svg(device),
+        "secret": two_factor.secret_text(device),
+        "required": settings.TWO_FACTOR_REQUIRED,
+    }
+    return render(request, "accounts/two_factor.html", context, status=status)

@@ -134,8 +134,8 @@ def test_success_resets_the_failure_count(county):
     [
         ({"username": "beat"}, "password", "This field is required."),
         (
-            {"username": "beat", "password": PASSWORD, "otp": "1"},
-            "otp",
+            {"username": "beat", "password": PASSWORD, "remember": "1"},
+            "remember",
             "This field is not allowed.",
         ),
         ({"username": "x" * 151, "password": "p"}, "username", "Enter at most 150 characters."),

@@ -88,7 +88,14 @@ def test_openapi_document_loads_in_schemathesis(document):
         "PATCH /api/accounts/{account_id}",
         *(
             f"POST /api/accounts/{{account_id}}/{action}"
-            for action in ("disable", "enable", "unlock", "revoke-tokens", "reset-password")
+            for action in (
+                "disable",
+                "enable",
+                "unlock",
+                "revoke-tokens",
+                "reset-password",
+                "reset-2fa",
+            )
         ),
         "GET /api/org/rules",
         "PUT /api/org/rules",
