@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -840,6 +841,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": page.object_list,
         "counts": selectors.follow_up_counts(user),
+        "query": urlencode({"view": view}),
         "by_officer": selectors.overdue_follow_ups_by_officer(user) if leader else [],
         "today": timezone.localdate(),
     }
