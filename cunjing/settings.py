@@ -49,6 +49,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth: its ``createsuperuser`` command is replaced by a refusal (the
+    # first app of the list wins a command's name).
+    "cunjing.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +74,6 @@ INSTALLED_APPS = [
     "cunjing.fieldwork",
     "cunjing.matters",
     "cunjing.open311",
-    "cunjing.accounts",
     "cunjing.dashboard",
     "cunjing.registry",
     "cunjing.demo",
