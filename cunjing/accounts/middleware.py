@@ -5,6 +5,8 @@ was not verified with a code (opened before the enrolment, say) is signed out.""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -23,6 +25,11 @@ _ALLOWED = (
 )
 
 
+@functools.cache
+def _allowed_paths() -> frozenset[str]:
+    return frozenset(reverse(name) for name in _ALLOWED)
+
+
 class PasswordChangeRequiredMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,7 +40,7 @@ class PasswordChangeRequiredMiddleware:
             user is None
             or not user.is_authenticated
             or request.path.startswith(("/static/", "/api/"))
-            or request.path in {reverse(name) for name in _ALLOWED}
+            or request.path in _allowed_paths()
         ):
             return self.get_response(request)
         if getattr(user, "must_change_password", False) or password_expired(user):
