@@ -118,17 +118,35 @@ def may_correct(actor, record: FieldRecord) -> bool:
     return record.recorded_by_id == getattr(actor, "pk", None) and can_record(actor, type(record))
 
 
+def _window_days(record: FieldRecord) -> int:
+    return (
+        Bureau.objects.values_list("correction_window_days", flat=True)
+        .filter(pk=record.bureau_id)
+        .get()
+    )
+
+
 def correction_window_open(
     record: FieldRecord, *, window_days: int | None = None, now: dt.datetime | None = None
 ) -> bool:
     """Whether ``record`` is still within its bureau's correction window."""
     if window_days is None:
-        window_days = (
-            Bureau.objects.values_list("correction_window_days", flat=True)
-            .filter(pk=record.bureau_id)
-            .get()
-        )
+        window_days = _window_days(record)
     return (now or timezone.now()) < record.created_at + dt.timedelta(days=window_days)
+
+
+def _check_window_open(record: FieldRecord) -> None:
+    """422 (``window_closed``) once the record's correction window has passed."""
+    days = _window_days(record)
+    if not correction_window_open(record, window_days=days):
+        raise _refuse(
+            _(
+                "The correction window (%(days)s days after the record was saved) has passed: "
+                "send a correction request to your leader."
+            )
+            % {"days": days},
+            "window_closed",
+        )
 
 
 def _reason(reason: str, field: str = "reason") -> str:
@@ -159,22 +177,6 @@ def _lock_record(actor, record: FieldRecord) -> FieldRecord:
     if locked.voided_at is not None:
         raise _refuse(_("This record has been voided."), "voided")
     return locked
-
-
-def _window_closed(record: FieldRecord) -> ValidationError:
-    days = (
-        Bureau.objects.values_list("correction_window_days", flat=True)
-        .filter(pk=record.bureau_id)
-        .get()
-    )
-    return _refuse(
-        _(
-            "The correction window (%(days)s days after the record was saved) has passed: "
-            "send a correction request to your leader."
-        )
-        % {"days": days},
-        "window_closed",
-    )
 
 
 # --- The changes: typed, checked, applied ------------------------------------------------------
@@ -354,8 +356,7 @@ def record_correct(
     (``window_closed``), the caller offers a correction request."""
     reason = _reason(reason)
     record = _lock_record(actor, record)
-    if not correction_window_open(record):
-        raise _window_closed(record)
+    _check_window_open(record)
     return _apply_correction(actor, record, changes, reason, {"reason": reason})
 
 
@@ -365,8 +366,7 @@ def record_void(*, actor, record: FieldRecord, reason: str) -> FieldRecord:
     counts for nothing; its open follow-up is dropped. After the window: 422."""
     reason = _reason(reason)
     record = _lock_record(actor, record)
-    if not correction_window_open(record):
-        raise _window_closed(record)
+    _check_window_open(record)
     return _apply_void(actor, record, reason, {"reason": reason})
 
 
