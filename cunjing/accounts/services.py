@@ -141,7 +141,7 @@ def token_user(raw: str) -> User | None:
     if not raw or len(raw) > 200:
         return None
     token = (
-        ApiToken.objects.select_related("user", "user__unit")
+        ApiToken.objects.select_related("user", "user__unit", "user__officer", "user__aide")
         .filter(key_hash=_hash(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )

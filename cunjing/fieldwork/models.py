@@ -73,6 +73,8 @@ class FieldRecord(TenantModel):
     for nothing."""
 
     scope_area_field = "area"
+    # Whoever wrote the record keeps seeing it, wherever they work now (a transfer ends beats).
+    scope_author_field = "recorded_by"
 
     area = models.ForeignKey(
         "org.Area",

@@ -246,7 +246,7 @@ def beat_end(request: HttpRequest, beat_id: Path[Id], payload: BeatEndIn | None 
 @router.get(
     "/coverage",
     response={200: CoverageOut, **ERRORS_READ},
-    summary="Which villages and communities have a beat officer (村社有警)",
+    summary="Villages and communities with a beat officer and both aides (村社有警, 一警两员)",
 )
 def coverage(request: HttpRequest, filters: Query[CoverageFilter]):
     user = require(request, Capability.VIEW_ORG)
@@ -254,7 +254,10 @@ def coverage(request: HttpRequest, filters: Query[CoverageFilter]):
     return {
         "areas_total": report.areas_total,
         "areas_covered": report.areas_covered,
+        "areas_complete": report.areas_complete,
         "uncovered": [_area_ref(a) for a in report.uncovered],
+        "without_patroller": [_area_ref(a) for a in report.without_patroller],
+        "without_security_member": [_area_ref(a) for a in report.without_security_member],
     }
 
 

@@ -13,9 +13,13 @@ model, the organisation's own included, declares which field leads to an area or
 A model whose rows some role must not see at all, whatever the area, says which in
 ``scope_hidden_from_aides`` (a ``Q``: crime leads are never shown to aides); a model that is an
 officer's own record for their leaders (work logs, reports, supervisions) names the officer
-field in ``scope_own_records_field``: a beat officer sees only their own rows, an aide none. So
-every list, detail and service sees the same rows. Anonymous users and accounts with no unit
-see nothing.
+field in ``scope_own_records_field``: a beat officer sees only their own rows, an aide none —
+wherever the officer works now (a transfer does not take their own records away). A model
+whose rows are written by a user names that field in ``scope_author_field``: its author keeps
+seeing the row whatever their areas are now (a field record in a village they no longer serve).
+So every list, detail and service sees the same rows. Anonymous users, accounts with no unit or
+on a closed unit, and accounts whose officer has left or whose aide's service has ended see
+nothing.
 
 This module reads the organisation's models through the app registry (``apps.get_model``), so
 that ``org.models`` can import it without a loop.
@@ -57,7 +61,13 @@ def scope_of(user) -> Scope:
         return cached
     scope = NOTHING
     unit = user.unit if getattr(user, "unit_id", None) else None
-    if unit is not None and user.is_active and unit.bureau_id == user.bureau_id:
+    if (
+        unit is not None
+        and user.is_active
+        and unit.bureau_id == user.bureau_id
+        and unit.closed_on is None
+        and _person_active(user)
+    ):
         role = user.role
         personal = role in (Role.BEAT_OFFICER, Role.AIDE)
         aide_area_id = None
@@ -73,6 +83,14 @@ def scope_of(user) -> Scope:
         )
     user._jurisdiction_scope = scope
     return scope
+
+
+def _person_active(user) -> bool:
+    """The officer or aide behind the account still serves (the auth backend loads both with
+    the user: no query here)."""
+    if getattr(user, "officer_id", None) and not user.officer.is_active:
+        return False
+    return not (getattr(user, "aide_id", None) and not user.aide.is_active)
 
 
 def forget(user) -> None:
@@ -127,22 +145,27 @@ def restrict(qs: QuerySet, user) -> QuerySet:
     model = qs.model
     area_field = getattr(model, "scope_area_field", None)
     unit_field = getattr(model, "scope_unit_field", None)
-    if area_field is not None:
-        qs = qs.filter(area_q(user, area_field))
-    elif unit_field is not None:
-        qs = qs.filter(unit_q(user, unit_field))
-    else:
-        raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
     scope = scope_of(user)
-    hidden = getattr(model, "scope_hidden_from_aides", None)
-    if hidden is not None and scope.aide_area_id is not None:
-        qs = qs.exclude(hidden)
     own_field = getattr(model, "scope_own_records_field", None)
-    if own_field is not None:
+    if own_field is not None and not scope.empty:
         if scope.aide_area_id is not None:
             return qs.none()
         if scope.officer_id is not None:
-            qs = qs.filter(**{f"{own_field}_id": scope.officer_id})
+            # Their own records, whichever unit they were written for.
+            return qs.filter(bureau_id=scope.bureau_id, **{f"{own_field}_id": scope.officer_id})
+    if area_field is not None:
+        q = area_q(user, area_field)
+    elif unit_field is not None:
+        q = unit_q(user, unit_field)
+    else:
+        raise TypeError(f"{model.__name__} declares no jurisdiction (scope_area_field/unit_field)")
+    author_field = getattr(model, "scope_author_field", None)
+    if author_field is not None and not scope.empty:
+        q |= Q(bureau_id=scope.bureau_id, **{f"{author_field}_id": user.pk})
+    qs = qs.filter(q)
+    hidden = getattr(model, "scope_hidden_from_aides", None)
+    if hidden is not None and scope.aide_area_id is not None:
+        qs = qs.exclude(hidden)
     return qs
 
 

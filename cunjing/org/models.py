@@ -118,6 +118,10 @@ class Unit(TenantModel, MP_Node):
     longitude = models.FloatField(
         _("longitude"), null=True, blank=True, validators=[validate_longitude]
     )
+    # A closed unit (撤销) stays in the tree as history: its records keep pointing at it, it
+    # serves no area, has no officer and takes no new child; an account still on it sees
+    # nothing (``org.jurisdiction``) until the security admin moves it.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     objects = TreeManager()
 
@@ -290,6 +294,12 @@ class Officer(TenantModel):
     title = models.CharField(_("title"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
     is_active = models.BooleanField(_("active"), default=True)
+    # Retired or left the force: inactive from this day; their beats ended on it. Their records
+    # stay theirs; an account linked to an inactive officer sees nothing.
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    pinyin_initials = models.CharField(
+        _("pinyin initials"), max_length=50, blank=True, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -368,6 +378,8 @@ class AideSubtype(models.TextChoices):
     GRADUATE_OFFICIAL = "graduate_official", _("Graduate village official")
     RESIDENT_CADRE = "resident_cadre", _("Resident cadre")
     SECURITY_DIRECTOR = "security_director", _("Security director")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    OTHER = "other", _("Other")
 
 
 class Aide(TenantModel):
@@ -384,6 +396,13 @@ class Aide(TenantModel):
     )
     phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
     is_active = models.BooleanField(_("active"), default=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    # The aide's service ended (辞退、到期、调离): inactive from this day; an account linked to an
+    # ended aide sees nothing.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    pinyin_initials = models.CharField(
+        _("pinyin initials"), max_length=50, blank=True, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -399,12 +418,79 @@ class Aide(TenantModel):
                         "graduate_official",
                         "resident_cadre",
                         "security_director",
+                        "village_cadre",
+                        "other",
                     ],
                 ),
                 name="aide_subtype_matches_kind",
+            ),
+            # The phone is how the import finds an aide again (create or update by phone).
+            models.UniqueConstraint(
+                fields=["bureau", "phone"], condition=Q(is_active=True), name="aide_active_phone"
             ),
         ]
         indexes = [models.Index(fields=["bureau", "area"], name="aide_bureau_area")]
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- History of the organisation's changes --------------------------------------------------
+
+
+class OrgChangeAction(models.TextChoices):
+    UNIT_RENAME = "unit_rename", _("Unit renamed")
+    UNIT_MOVE = "unit_move", _("Unit moved")
+    UNIT_CLOSE = "unit_close", _("Unit closed")
+    OFFICER_TRANSFER = "officer_transfer", _("Officer transferred")
+    OFFICER_LEAVE = "officer_leave", _("Officer retired or left")
+    AIDE_END = "aide_end", _("Aide's service ended")
+
+
+class OrgChange(TenantModel):
+    """One change of the organisation's shape, kept as history for the pages (the audit trail
+    keeps every field; this is what a leader reads on the unit's or officer's page): a unit
+    renamed, moved or closed, an officer transferred or retired, an aide's service ended.
+    ``unit`` is the unit the change happened to (for a transfer: the unit the officer left)."""
+
+    scope_unit_field = "unit"
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="changes", verbose_name=_("unit")
+    )
+    officer = models.ForeignKey(
+        Officer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("officer"),
+    )
+    aide = models.ForeignKey(
+        Aide,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("aide"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=OrgChangeAction.choices)
+    on = models.DateField(_("date"))
+    # Names, not only ids, as they were: e.g. {"from": "城关派出所", "to": "城郊派出所"}.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation change")
+        verbose_name_plural = _("organisation changes")
+        ordering = ["-on", "-pk"]
+        indexes = [
+            models.Index(fields=["bureau", "unit", "on"], name="orgchange_bureau_unit_on"),
+            models.Index(fields=["bureau", "officer"], name="orgchange_bureau_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.on}"

@@ -120,7 +120,15 @@ class AreaPage(Schema):
 class CoverageOut(Schema):
     areas_total: int = Field(description="Villages and communities in the caller's scope.")
     areas_covered: int = Field(description="Of those, the ones with an active beat officer.")
-    uncovered: list[AreaRefOut]
+    areas_complete: int = Field(
+        description="Of those, the ones with an officer, a patroller and a security member "
+        "(一警两员)."
+    )
+    uncovered: list[AreaRefOut] = Field(description="Areas without an active beat officer.")
+    without_patroller: list[AreaRefOut] = Field(description="Areas without an active patroller.")
+    without_security_member: list[AreaRefOut] = Field(
+        description="Areas without an active security member."
+    )
 
 
 class OfficerRefOut(Schema):

@@ -5,20 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db import models
+from django.db.models import (
+    Count,
+    F,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
     TOWNSHIP_KINDS,
+    UNIT_PARENT_KIND,
     Aide,
+    AideKind,
     Area,
     AreaKind,
     Beat,
     Bureau,
     Coverage,
     Officer,
+    OrgChange,
     Unit,
     UnitKind,
 )
@@ -329,6 +343,162 @@ def public_bureau(code: str = "") -> Bureau:
     return bureaus[0]
 
 
+# --- Officers and aides (the system admin's people lists) ---------------------------------
+
+
+class PersonState(models.TextChoices):
+    ACTIVE = "active", gettext_lazy("Serving")
+    INACTIVE = "inactive", gettext_lazy("Left")
+
+
+def _name_search(q: str, *, phone_field: str | None = None) -> Q:
+    """A person's name contains it, or their pinyin initials start with it (zs → 张三)."""
+    q = q.strip()
+    text = q.lower().replace(" ", "")
+    cond = Q(name__icontains=q)
+    if text.isascii() and text.isalpha():
+        cond |= Q(pinyin_initials__startswith=text)
+    return cond
+
+
+def officer_list(
+    user,
+    *,
+    q: str | None = None,
+    unit: int | None = None,
+    state: str | None = None,
+    on_beat: bool | None = None,
+) -> QuerySet[Officer]:
+    """Officers in scope: search by name, pinyin initials or badge (police) number; ``unit``
+    (any unit of the scope: its whole subtree), ``state`` (serving / left), ``on_beat``."""
+    qs = Officer.objects.visible_to(user).select_related("unit")
+    if q:
+        cond = _name_search(q)
+        if q.strip().isascii() and q.strip().isalnum():
+            cond |= Q(badge_number__startswith=q.strip())
+        qs = qs.filter(cond)
+    if unit:
+        within = Unit.objects.visible_to(user).filter(pk=unit).values("path")[:1]
+        qs = qs.filter(unit__path__startswith=Subquery(within))
+    if state == PersonState.ACTIVE:
+        qs = qs.filter(is_active=True)
+    elif state == PersonState.INACTIVE:
+        qs = qs.filter(is_active=False)
+    if on_beat is not None:
+        serving = Beat.objects.active().values("officer_id")
+        qs = qs.filter(pk__in=serving) if on_beat else qs.exclude(pk__in=serving)
+    return qs
+
+
+def officer_get(user, pk: int) -> Officer:
+    """An officer in scope (``Officer.DoesNotExist`` otherwise: a 404)."""
+    return Officer.objects.visible_to(user).select_related("unit").get(pk=pk)
+
+
+def officer_beats(user, officer: Officer) -> list[Beat]:
+    """The officer's beats, open first, then the ended ones newest first (the areas as the
+    caller's scope allows: every beat shows, its area's name is history)."""
+    return list(
+        Beat.objects.filter(bureau_id=officer.bureau_id, officer=officer)
+        .select_related("area")
+        .order_by(F("end_date").desc(nulls_first=True), "-start_date", "-id")
+    )
+
+
+def aide_list(
+    user,
+    *,
+    q: str | None = None,
+    area: int | None = None,
+    kind: str | None = None,
+    subtype: str | None = None,
+    state: str | None = None,
+) -> QuerySet[Aide]:
+    """Aides in scope: search by name, pinyin initials or phone; ``area`` (a village, or a
+    township: every village under it), kind, subtype, ``state`` (serving / left)."""
+    qs = Aide.objects.visible_to(user).select_related("area")
+    if q:
+        cond = _name_search(q)
+        digits = q.strip()
+        if digits.isascii() and digits.isdigit():
+            cond |= Q(phone__contains=digits)
+        qs = qs.filter(cond)
+    if area:
+        within = Area.objects.visible_to(user).filter(pk=area).values("path")[:1]
+        qs = qs.filter(area__path__startswith=Subquery(within))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if subtype:
+        qs = qs.filter(subtype=subtype)
+    if state == PersonState.ACTIVE:
+        qs = qs.filter(is_active=True)
+    elif state == PersonState.INACTIVE:
+        qs = qs.filter(is_active=False)
+    return qs
+
+
+def aide_get(user, pk: int) -> Aide:
+    return Aide.objects.visible_to(user).select_related("area").get(pk=pk)
+
+
+def org_changes(user, *, unit: Unit | None = None, officer: Officer | None = None, aide=None):
+    """The history of a unit (what happened to it, and the transfers out of it), an officer or
+    an aide, newest first."""
+    qs = OrgChange.objects.visible_to(user).select_related("officer", "aide", "unit")
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if officer is not None:
+        qs = qs.filter(officer=officer)
+    if aide is not None:
+        qs = qs.filter(aide=aide)
+    return qs.order_by("-on", "-id")
+
+
+def transfer_targets(user) -> QuerySet[Unit]:
+    """Open units an officer may be posted to (the caller's scope)."""
+    return Unit.objects.visible_to(user).filter(closed_on__isnull=True).order_by("path")
+
+
+def move_targets(user, unit: Unit) -> QuerySet[Unit]:
+    """Open units ``unit`` may move under: the kind above it, not its current parent."""
+    parent_kind = UNIT_PARENT_KIND.get(unit.kind)
+    if parent_kind is None:
+        return Unit.objects.none()
+    return (
+        Unit.objects.visible_to(user)
+        .filter(kind=parent_kind, closed_on__isnull=True)
+        .exclude(path=unit.path[: -Unit.steplen])
+        .order_by("path")
+    )
+
+
+def successor_choices(user, unit: Unit) -> QuerySet[Unit]:
+    """Open units of the same kind that may take over ``unit``'s areas when it closes."""
+    return (
+        Unit.objects.visible_to(user)
+        .filter(kind=unit.kind, closed_on__isnull=True)
+        .exclude(pk=unit.pk)
+        .order_by("path")
+    )
+
+
+def unit_close_blockers(unit: Unit) -> dict[str, int]:
+    """What still hangs on ``unit`` and must be reassigned before it can close
+    (``org.services.unit_close``): open child units, active officers, areas it serves."""
+    return {
+        "children": Unit.objects.filter(
+            bureau_id=unit.bureau_id,
+            path__startswith=unit.path,
+            depth=unit.depth + 1,
+            closed_on__isnull=True,
+        ).count(),
+        "officers": Officer.objects.filter(
+            bureau_id=unit.bureau_id, unit=unit, is_active=True
+        ).count(),
+        "areas": Coverage.objects.filter(bureau_id=unit.bureau_id, unit=unit).count(),
+    }
+
+
 # --- Coverage report (村社有警) -----------------------------------------------------------
 
 
@@ -336,10 +506,17 @@ def public_bureau(code: str = "") -> Bureau:
 class CoverageRow:
     area: Area
     officers: list[Officer]
+    patrollers: int = 0
+    security_members: int = 0
 
     @property
     def covered(self) -> bool:
         return bool(self.officers)
+
+    @property
+    def complete(self) -> bool:
+        """一警两员: an officer, a patroller and a security member."""
+        return self.covered and self.patrollers > 0 and self.security_members > 0
 
 
 @dataclass
@@ -355,21 +532,53 @@ class CoverageReport:
         return sum(1 for row in self.rows if row.covered)
 
     @property
+    def areas_complete(self) -> int:
+        return sum(1 for row in self.rows if row.complete)
+
+    @property
     def uncovered(self) -> list[Area]:
         return [row.area for row in self.rows if not row.covered]
 
+    @property
+    def without_patroller(self) -> list[Area]:
+        return [row.area for row in self.rows if not row.patrollers]
+
+    @property
+    def without_security_member(self) -> list[Area]:
+        return [row.area for row in self.rows if not row.security_members]
+
 
 def coverage_report(user, *, kind: str | None = None) -> CoverageReport:
-    """Every village and community in scope with its active beat officers (two queries)."""
+    """Every village and community in scope with its active beat officers and its count of
+    active aides of each kind (村社有警, 一警两员): three queries."""
     kinds = [kind] if kind in BEAT_AREA_KINDS else list(BEAT_AREA_KINDS)
-    areas = (
+    areas = list(
         Area.objects.visible_to(user)
         .filter(kind__in=kinds)
         .order_by("path")
         .prefetch_related(active_beats_prefetch())
     )
+    aides: dict[tuple[int, str], int] = (
+        {
+            (row["area_id"], row["kind"]): row["n"]
+            for row in Aide.objects.filter(is_active=True, area__in=[a.pk for a in areas])
+            .values("area_id", "kind")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+        if areas
+        else {}
+    )
     return CoverageReport(
-        rows=[CoverageRow(area=a, officers=[b.officer for b in a.active_beats]) for a in areas]
+        rows=[
+            CoverageRow(
+                area=a,
+                officers=[b.officer for b in a.active_beats],
+                patrollers=aides.get((a.pk, AideKind.PATROLLER), 0),
+                security_members=aides.get((a.pk, AideKind.SECURITY_MEMBER), 0),
+            )
+            for a in areas
+        ]
     )
 
 

@@ -184,17 +184,16 @@ def test_unit_children_partial_for_htmx(client, county):
 
 def test_unit_pages_query_counts_are_pinned(client, county, django_assert_num_queries):
     login(client, county, "commander")
-    # session, user, the user's unit (scope), session save (savepoint, update, release): 6.
-    with django_assert_num_queries(9):  # + top units, their children, officer counts
+    # session, user with its unit (scope), session save (savepoint, update, release): 5.
+    with django_assert_num_queries(8):  # + top units, their children, officer counts
         assert client.get(reverse("org:unit_tree")).status_code == 200
-    with django_assert_num_queries(
-        13
-    ):  # + unit, children, counts, ancestors, crumbs, areas, officers
+    # + unit, children, counts, ancestors, crumbs, areas, officers
+    with django_assert_num_queries(12):
         assert client.get(unit_url(county, "office_a")).status_code == 200
     grow(county)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(reverse("org:unit_tree")).status_code == 200
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(unit_url(county, "office_a"))
     assert len(response.context["children"]) == 14
 
@@ -288,12 +287,12 @@ def test_area_list_pages_25(client, county):
 
 def test_area_list_query_count_is_pinned(client, county, django_assert_num_queries):
     login(client, county, "beat")
-    # base 6 + count, page rows, their active beats, the parent choices
-    with django_assert_num_queries(10):
+    # base 5 + count, page rows, their active beats, the parent choices
+    with django_assert_num_queries(9):
         response = client.get(reverse("org:area_list"))
     assert len(names_on(response)) == 1
     grow(county, 30)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(reverse("org:area_list"))
     assert len(names_on(response)) == 25
 
@@ -392,12 +391,12 @@ def test_invisible_area_is_404(client, county, persona, area):
 def test_area_page_query_count_is_pinned(client, county, django_assert_num_queries):
     login(client, county, "beat")
     url = area_url("org:area_detail", county, "own")
-    # base 6 + area, ancestors, which ancestors are open, active beats, serving unit, aides,
+    # base 5 + area, ancestors, which ancestors are open, active beats, serving unit, aides,
     # beat history
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get(url).status_code == 200
     grow(county)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert len(response.context["aides"]) == 13
     assert len(response.context["history"]) == 13
@@ -854,7 +853,8 @@ def test_coverage_of_a_beat_officer_is_their_areas(client, county):
 
 def test_coverage_query_count_is_pinned(client, county, django_assert_num_queries):
     login(client, county, "commander")
-    with django_assert_num_queries(8):  # base 6 + areas, their active beats with officers
+    # base 5 + areas, their active beats with officers, aides by area and kind
+    with django_assert_num_queries(8):
         assert client.get(reverse("org:coverage")).status_code == 200
     grow(county)
     with django_assert_num_queries(8):

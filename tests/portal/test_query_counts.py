@@ -53,7 +53,7 @@ def test_search_and_card(client, county):
         )
         org.beat_assign(actor=SYSTEM, officer=officer, area=own, start_date=START)
         org.aide_create(
-            actor=SYSTEM, area=own, name=f"巡防{i}", kind="patroller", phone="13903751000"
+            actor=SYSTEM, area=own, name=f"巡防{i}", kind="patroller", phone=f"1390375100{i}"
         )
     assert _count(client, "get", "/portal/", {"q": "村"}) == search == SEARCH
     assert _count(client, "get", f"/portal/areas/{own.pk}/", {}) == card == CARD

@@ -136,7 +136,7 @@ def endpoints(registry):
         ("get", "/api/registry/residents?q=zw", None, "beat", LIST),
         ("get", f"/api/registry/residents?q={OWN_ID[-4:]}", None, "commander", LIST),
         ("get", "/api/registry/residents?q=建设路", None, "station_leader", LIST),
-        ("get", "/api/registry/residents", None, "aide", LIST + 1),  # + the aide's area
+        ("get", "/api/registry/residents", None, "aide", LIST),  # the aide comes with the token
         ("get", "/api/registry/addresses?q=jsl", None, "commander", LIST),
         ("get", "/api/registry/dwellings", None, "beat", LIST),
         ("get", "/api/registry/establishments?q=wfg", None, "office_leader", LIST),

@@ -11,9 +11,10 @@ from cunjing.registry.models import Dwelling, Establishment, Resident, StandardA
 from tests.api import zh
 from tests.registry.data import OWN_ID, bad_check_digit, id_number
 
-# session 1 + user 1 + unit (scope) 1 + address 1 + dwellings 1 + residents 1 + establishments 1
+# session 1 + user with its unit (scope) 1 + address 1 + dwellings 1 + residents 1
+# + establishments 1
 # + the session's save after a fresh login (savepoint, update, release) 3 — whatever the size.
-ADDRESS_PAGE = 10
+ADDRESS_PAGE = 9
 
 
 def page(client, county, persona, name, *args, data=None, method="get", **headers):

@@ -187,7 +187,7 @@ def test_what_needs_follow_up(client, county):
     assert [f.household for f in response.context["follow_ups"]] == ["邻村周家"]
 
 
-@pytest.mark.parametrize("persona, queries", [("beat", 16), ("aide", 10), ("office_leader", 15)])
+@pytest.mark.parametrize("persona, queries", [("beat", 15), ("aide", 8), ("office_leader", 14)])
 def test_today_query_count_is_pinned(client, county, django_assert_num_queries, persona, queries):
     login(client, county, persona)
     with django_assert_num_queries(queries):

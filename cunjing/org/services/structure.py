@@ -1,13 +1,14 @@
-"""Writes to the organisation: one function per use case, each atomic and audited.
+"""Writes to the organisation's structure: the bureau and its rules, units (create, edit, move,
+close), areas and their boundaries, coverage. Renames, moves and closures of units also leave an
+:class:`OrgChange` row, the history the unit's page shows.
 
-``actor`` is the acting user, or ``None`` for the system itself (demo, import command), which
-is audited as such. Permission and scope are checked here, so pages, the API and commands share
-one rule; a write that would leave the actor's jurisdiction is refused inside the transaction.
+Moving a unit keeps the roll-up counters as they were counted: past figures stay with the
+station the unit belonged to when the work was done, new ones go to the new parent. (A
+``stats_rebuild`` recounts every figure by today's tree.)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,17 +26,16 @@ from cunjing.org.models import (
     AREA_PARENT_KINDS,
     COVERAGE_KINDS,
     UNIT_PARENT_KIND,
-    Aide,
-    AideKind,
     Area,
     AreaKind,
-    Beat,
     Bureau,
     Coverage,
-    Officer,
+    OrgChange,
+    OrgChangeAction,
     Unit,
     UnitKind,
 )
+from cunjing.org.selectors import unit_close_blockers
 
 _TREE_FIELDS = ["path", "depth", "numchild"]
 
@@ -132,6 +132,8 @@ def unit_create(
     require(actor, Capability.MANAGE_ORG)
     if not is_system(actor) and not Unit.objects.filter(pk=parent.pk).visible_to(actor).exists():
         raise PermissionDenied(_("This unit is outside your jurisdiction."))
+    if parent.closed_on is not None:
+        raise ValidationError({"parent": [_("This unit has been closed.")]})
     if kind not in UNIT_PARENT_KIND or kind == UnitKind.BUREAU:
         raise ValidationError({"kind": [_("Choose a station, office or workstation.")]})
     if UNIT_PARENT_KIND[kind] != parent.kind:
@@ -175,8 +177,13 @@ def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
         actor, Unit, unit.pk, denied=PermissionDenied(_("This unit is outside your jurisdiction."))
     )
     check_editable(changes, UNIT_EDITABLE)
+    if unit.closed_on is not None:
+        raise ValidationError({"name": [_("This unit has been closed.")]})
     if "phone" in changes:
         changes["phone"] = _phone(changes["phone"] or "", "phone")
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    old_name = unit.name
 
     def code_unique(unit: Unit) -> None:
         if (
@@ -187,9 +194,144 @@ def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
         ):
             raise ValidationError({"code": [_("A unit with this code already exists.")]})
 
-    return audited_update(
+    unit = audited_update(
         actor=actor, instance=unit, action="unit.update", changes=changes, prepare=code_unique
     )
+    if unit.name != old_name:
+        _change(unit, OrgChangeAction.UNIT_RENAME, {"from": old_name, "to": unit.name})
+    return unit
+
+
+def _change(unit: Unit, action: str, detail: dict, on=None, note: str = "") -> OrgChange:
+    change = OrgChange(
+        bureau_id=unit.bureau_id,
+        unit=unit,
+        action=action,
+        on=on or timezone.localdate(),
+        detail=detail,
+        note=note,
+    )
+    change.save()
+    return change
+
+
+def _lock_unit(actor, unit: Unit) -> Unit:
+    denied = PermissionDenied(_("This unit is outside your jurisdiction."))
+    return lock_visible(actor, Unit, unit.pk, denied=denied)
+
+
+@transaction.atomic
+def unit_move(*, actor, unit: Unit, parent: Unit, note: str = "") -> Unit:
+    """Move ``unit`` (with everything under it) under another ``parent`` of the kind above it:
+    an office to another station, a workstation to another office. Its records, officers and
+    areas stay with it; the jurisdictions of the two parents follow at once."""
+    require(actor, Capability.MANAGE_ORG)
+    unit = _lock_unit(actor, unit)
+    if unit.kind == UnitKind.BUREAU:
+        raise ValidationError({"parent": [_("The bureau cannot be moved.")]})
+    if unit.closed_on is not None:
+        raise ValidationError({"parent": [_("This unit has been closed.")]})
+    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
+    target = qs.filter(pk=parent.pk, bureau_id=unit.bureau_id).first()
+    if target is None:
+        raise ValidationError({"parent": [_("This unit is outside your jurisdiction.")]})
+    if target.closed_on is not None:
+        raise ValidationError({"parent": [_("This unit has been closed.")]})
+    if UNIT_PARENT_KIND[unit.kind] != target.kind:
+        raise ValidationError(
+            {
+                "parent": [
+                    _("A %(kind)s must sit under a %(parent)s.")
+                    % {
+                        "kind": UnitKind(unit.kind).label,
+                        "parent": UnitKind(UNIT_PARENT_KIND[unit.kind]).label,
+                    }
+                ]
+            }
+        )
+    old_parent = unit.get_parent()
+    if old_parent is not None and old_parent.pk == target.pk:
+        raise ValidationError({"parent": [_("The unit already sits under this unit.")]})
+    before = {"parent_id": old_parent.pk if old_parent else None, "path": unit.path}
+    unit.move(target, pos="sorted-child")
+    unit.refresh_from_db()
+    note = (note or "").strip()[:200]
+    _change(
+        unit,
+        OrgChangeAction.UNIT_MOVE,
+        {
+            "from": old_parent.name if old_parent else "",
+            "to": target.name,
+            "to_id": target.pk,
+        },
+        note=note,
+    )
+    audit.record(
+        actor=actor,
+        action="unit.move",
+        instance=unit,
+        before=before,
+        after={"parent_id": target.pk, "path": unit.path, "note": note},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_close(
+    *, actor, unit: Unit, successor: Unit | None = None, on=None, note: str = ""
+) -> Unit:
+    """Close (撤销) ``unit`` on ``on``. Its child units must be moved and its officers transferred
+    first; the areas it serves go to ``successor`` (a unit of the same kind) when given, else
+    they must have been reassigned too. The unit stays as history."""
+    require(actor, Capability.MANAGE_ORG)
+    unit = _lock_unit(actor, unit)
+    if unit.kind == UnitKind.BUREAU:
+        raise ValidationError({"successor": [_("The bureau cannot be closed.")]})
+    if unit.closed_on is not None:
+        raise ValidationError({"successor": [_("This unit has been closed.")]})
+    on = on or timezone.localdate()
+    if successor is not None:
+        qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
+        successor = qs.filter(pk=successor.pk, bureau_id=unit.bureau_id).first()
+        if successor is None or successor.pk == unit.pk or successor.closed_on is not None:
+            raise ValidationError({"successor": [_("Choose another open unit in your bureau.")]})
+        if successor.kind != unit.kind:
+            raise ValidationError({"successor": [_("The areas go to a unit of the same kind.")]})
+        for coverage in Coverage.objects.select_for_update().filter(
+            bureau_id=unit.bureau_id, unit=unit
+        ):
+            _coverage_move(actor, coverage, successor)
+    blockers = unit_close_blockers(unit)
+    errors = []
+    if blockers["children"]:
+        errors.append(_("Move or close its %(n)d units first.") % {"n": blockers["children"]})
+    if blockers["officers"]:
+        errors.append(_("Transfer its %(n)d officers first.") % {"n": blockers["officers"]})
+    if blockers["areas"]:
+        errors.append(_("Hand its %(n)d areas to another unit first.") % {"n": blockers["areas"]})
+    if errors:
+        raise ValidationError({"successor": errors})
+    note = (note or "").strip()[:200]
+    unit.closed_on = on
+    unit.save(update_fields=["closed_on"])
+    _change(
+        unit,
+        OrgChangeAction.UNIT_CLOSE,
+        {
+            "successor": successor.name if successor else "",
+            "successor_id": getattr(successor, "pk", None),
+        },
+        on=on,
+        note=note,
+    )
+    audit.record(
+        actor=actor,
+        action="unit.close",
+        instance=unit,
+        before={"closed_on": None},
+        after={"closed_on": on, "successor_id": getattr(successor, "pk", None), "note": note},
+    )
+    return unit
 
 
 # --- Areas ---------------------------------------------------------------------------------
@@ -325,6 +467,8 @@ def coverage_create(*, actor, unit: Unit, area: Area) -> Coverage:
     require(actor, Capability.MANAGE_ORG)
     if unit.bureau_id != area.bureau_id:
         raise ValidationError({"area": [_("The area belongs to another bureau.")]})
+    if unit.closed_on is not None:
+        raise ValidationError({"unit": [_("This unit has been closed.")]})
     if area.kind not in COVERAGE_KINDS[unit.kind]:
         raise ValidationError(
             {
@@ -345,143 +489,35 @@ def coverage_create(*, actor, unit: Unit, area: Area) -> Coverage:
     return coverage
 
 
-# --- Officers, beats, aides --------------------------------------------------------------
+def _coverage_move(actor, coverage: Coverage, unit: Unit) -> Coverage:
+    before = audit.snapshot(coverage)
+    if Coverage.objects.filter(
+        bureau_id=unit.bureau_id, unit=unit, area_id=coverage.area_id
+    ).exists():
+        # The new unit serves the area already: the old service simply ends.
+        audit.record(actor=actor, action="coverage.end", instance=coverage, before=before)
+        coverage.delete()
+        return coverage
+    coverage.unit = unit
+    coverage.save(update_fields=["unit"])
+    old, new = audit.changed(before, audit.snapshot(coverage))
+    audit.record(actor=actor, action="coverage.reassign", instance=coverage, before=old, after=new)
+    return coverage
 
 
 @transaction.atomic
-def officer_create(
-    *, actor, unit: Unit, name: str, badge_number: str, phone: str, title: str = ""
-) -> Officer:
+def coverage_reassign(*, actor, coverage: Coverage, unit: Unit) -> Coverage:
+    """Hand an area ``coverage`` serves to another ``unit`` of the same kind (a workstation's
+    village to another workstation) — e.g. before the first closes."""
     require(actor, Capability.MANAGE_ORG)
-    if Officer.objects.filter(bureau_id=unit.bureau_id, badge_number=badge_number).exists():
-        raise ValidationError({"badge_number": [_("An officer with this badge number exists.")]})
-    officer = Officer(
-        bureau_id=unit.bureau_id,
-        unit=unit,
-        name=name,
-        badge_number=badge_number,
-        phone=_phone(phone, "phone"),
-        title=title,
-    )
-    officer.full_clean()
-    officer.save()
-    audit.record(
-        actor=actor, action="officer.create", instance=officer, after=audit.snapshot(officer)
-    )
-    return officer
-
-
-OFFICER_EDITABLE = ("name", "title", "phone", "is_active")
-
-
-@transaction.atomic
-def officer_update(*, actor, officer: Officer, **changes: Any) -> Officer:
-    require(actor, Capability.MANAGE_ORG)
-    denied = PermissionDenied(_("This officer is outside your jurisdiction."))
-    officer = lock_visible(actor, Officer, officer.pk, denied=denied)
-    check_editable(changes, OFFICER_EDITABLE)
-    if "phone" in changes:
-        changes["phone"] = _phone(changes["phone"] or "", "phone")
-    return audited_update(actor=actor, instance=officer, action="officer.update", changes=changes)
-
-
-@transaction.atomic
-def beat_assign(
-    *,
-    actor,
-    officer: Officer,
-    area: Area,
-    start_date: dt.date | None = None,
-    is_lead: bool = False,
-) -> Beat:
-    """Put ``officer`` on a beat in ``area`` from ``start_date``. Making them lead hands the
-    lead over: the previous lead's beat is ended and reopened as a non-lead beat."""
-    require(actor, Capability.MANAGE_BEATS)
-    _require_area_in_scope(actor, area)
-    start_date = start_date or timezone.localdate()
-    if officer.bureau_id != area.bureau_id:
-        raise ValidationError({"officer": [_("The officer belongs to another bureau.")]})
-    if not area.is_beat_area:
-        raise ValidationError({"area": [_("Beats are only for villages and communities.")]})
-    if not officer.is_active:
-        raise ValidationError({"officer": [_("This officer is no longer active.")]})
-    if start_date > timezone.localdate() + dt.timedelta(days=366):
-        raise ValidationError({"start_date": [_("The start date is too far in the future.")]})
-    open_beats = Beat.objects.select_for_update().filter(
-        bureau_id=area.bureau_id, area=area, end_date__isnull=True
-    )
-    if open_beats.filter(officer=officer).exists():
-        raise ValidationError({"officer": [_("This officer is already on this area's beat.")]})
-    if is_lead:
-        for previous in open_beats.filter(is_lead=True):
-            _beat_close(actor=actor, beat=previous, end_date=start_date)
-            reopened = Beat(
-                bureau_id=previous.bureau_id,
-                officer_id=previous.officer_id,
-                area_id=previous.area_id,
-                start_date=start_date,
-                is_lead=False,
-            )
-            reopened.full_clean()
-            reopened.save()
-            audit.record(
-                actor=actor,
-                action="beat.create",
-                instance=reopened,
-                after=audit.snapshot(reopened),
-            )
-    beat = Beat(
-        bureau_id=area.bureau_id,
-        officer=officer,
-        area=area,
-        start_date=start_date,
-        is_lead=is_lead,
-    )
-    beat.full_clean()
-    beat.save()
-    audit.record(actor=actor, action="beat.create", instance=beat, after=audit.snapshot(beat))
-    return beat
-
-
-def _beat_close(*, actor, beat: Beat, end_date: dt.date) -> Beat:
-    if end_date <= beat.start_date:
-        raise ValidationError({"end_date": [_("The end date must be after the start date.")]})
-    before = audit.snapshot(beat)
-    beat.end_date = end_date
-    beat.full_clean()
-    beat.save(update_fields=["end_date"])
-    old, new = audit.changed(before, audit.snapshot(beat))
-    audit.record(actor=actor, action="beat.end", instance=beat, before=old, after=new)
-    return beat
-
-
-@transaction.atomic
-def beat_end(*, actor, beat: Beat, end_date: dt.date | None = None) -> Beat:
-    """End a beat (the officer leaves the area on ``end_date``); it stays as history."""
-    require(actor, Capability.MANAGE_BEATS)
-    denied = PermissionDenied(_("This area is outside your jurisdiction."))
-    beat = lock_visible(actor, Beat, beat.pk, denied=denied, related=["area"])
-    if beat.end_date is not None:
-        raise ValidationError({"end_date": [_("This beat has already ended.")]})
-    return _beat_close(actor=actor, beat=beat, end_date=end_date or timezone.localdate())
-
-
-@transaction.atomic
-def aide_create(*, actor, area: Area, name: str, kind: str, phone: str, subtype: str = "") -> Aide:
-    require(actor, Capability.MANAGE_ORG)
-    if kind == AideKind.PATROLLER and subtype:
-        raise ValidationError({"subtype": [_("Patrollers have no subtype.")]})
-    if kind == AideKind.SECURITY_MEMBER and not subtype:
-        raise ValidationError({"subtype": [_("Choose the security member's subtype.")]})
-    aide = Aide(
-        bureau_id=area.bureau_id,
-        area=area,
-        name=name,
-        kind=kind,
-        subtype=subtype,
-        phone=_phone(phone, "phone"),
-    )
-    aide.full_clean()
-    aide.save()
-    audit.record(actor=actor, action="aide.create", instance=aide, after=audit.snapshot(aide))
-    return aide
+    denied = PermissionDenied(_("This unit is outside your jurisdiction."))
+    coverage = lock_visible(actor, Coverage, coverage.pk, denied=denied, related=["unit"])
+    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
+    target = qs.filter(pk=unit.pk, bureau_id=coverage.bureau_id).first()
+    if target is None or target.closed_on is not None:
+        raise ValidationError({"unit": [_("Choose another open unit in your bureau.")]})
+    if target.kind != coverage.unit.kind:
+        raise ValidationError({"unit": [_("The areas go to a unit of the same kind.")]})
+    if target.pk == coverage.unit_id:
+        raise ValidationError({"unit": [_("This unit already serves this area.")]})
+    return _coverage_move(actor, coverage, target)
