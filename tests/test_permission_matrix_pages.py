@@ -10,6 +10,12 @@ its workstation, ``sibling`` = 刘沟村 (same office), ``other`` = 杨庄村 (a
 POSTs the end of 张伟's lead beat there. The audit admin has no VIEW_ORG: every organisation page
 is 403 for them, whatever the object.
 
+Officers and aides (``off_*``, ``aide_*``) are read by everyone who sees the organisation, as far
+as their jurisdiction goes (an officer by their unit, an aide by their village); adding, editing,
+transferring, retiring and ending are the system admin's (``off_transfer`` POSTs 张伟's transfer
+to 刘沟警务工作站, ``aide_end`` the end of 陈静's service). A unit's own changes (``unit_edit`` of
+瓦房沟警务工作站, ``unit_move`` of 刘沟警务工作站, ``unit_close`` of 杨庄警务工作站) likewise.
+
 Accounts (``acct_*``) are the security admin's alone, in their own bureau (another bureau's
 account is 404); everybody signed in changes their own password (``pw_change``) and sets up
 their own two-factor sign-in (``two_factor``).
@@ -72,6 +78,21 @@ area_edit    403  404  404  403  403  403  403  403  200  403  403  302
 beat_assign  403  404  404  403  403  200  200  403  200  403  403  302
 beat_end     403  404  404  403  403  302  302  403  302  403  403  302
 coverage     200  200  200  200  200  200  200  200  200  200  403  302
+off_list     200  200  200  200  200  200  200  200  200  200  403  302
+off_own      200  404  404  200  200  200  200  200  200  200  403  302
+off_oth      404  404  200  404  404  404  200  200  200  200  403  302
+off_new      403  403  403  403  403  403  403  403  200  403  403  302
+off_edit     403  404  404  403  403  403  403  403  200  403  403  302
+off_transfer 403  404  404  403  403  403  403  403  302  403  403  302
+off_leave    403  404  404  403  403  403  403  403  200  403  403  302
+aide_list    200  200  200  200  200  200  200  200  200  200  403  302
+aide_own     200  404  404  200  200  200  200  200  200  200  403  302
+aide_new     403  403  403  403  403  403  403  403  200  403  403  302
+aide_edit    403  404  404  403  403  403  403  403  200  403  403  302
+aide_end     403  404  404  403  403  403  403  403  302  403  403  302
+unit_edit    403  404  404  403  403  403  403  403  200  403  403  302
+unit_move    404  403  404  404  403  403  403  403  200  403  403  302
+unit_close   404  404  403  404  404  404  403  403  200  403  403  302
 audit        403  403  403  403  403  403  403  403  403  403  200  302
 acct_list    403  403  403  403  403  403  403  403  403  200  403  302
 acct_new     403  403  403  403  403  403  403  403  403  200  403  302
@@ -238,6 +259,38 @@ def _request(client, county, page: str):
             return client.post(reverse("org:beat_end", args=[beat.pk]), {"end_date": "2015-06-01"})
         case "coverage":
             return get("org:coverage")
+        case "off_list":
+            return get("org:officer_list")
+        case "off_own" | "off_oth":
+            key = "own" if page == "off_own" else "other"
+            return get("org:officer_detail", county.officers[key].pk)
+        case "off_new":
+            return get("org:officer_new")
+        case "off_edit":
+            return get("org:officer_edit", county.officers["own"].pk)
+        case "off_transfer":
+            url = reverse("org:officer_transfer", args=[county.officers["own"].pk])
+            today = timezone.localdate().isoformat()
+            return client.post(url, {"unit": u["ws_sibling"].pk, "on": today})
+        case "off_leave":
+            return get("org:officer_leave", county.officers["own"].pk)
+        case "aide_list":
+            return get("org:aide_list")
+        case "aide_own":
+            return get("org:aide_detail", county.aides["own"].pk)
+        case "aide_new":
+            return get("org:aide_new")
+        case "aide_edit":
+            return get("org:aide_edit", county.aides["own"].pk)
+        case "aide_end":
+            url = reverse("org:aide_end", args=[county.aides["own"].pk])
+            return client.post(url, {"on": timezone.localdate().isoformat()})
+        case "unit_edit":
+            return get("org:unit_edit", u["ws_own"].pk)
+        case "unit_move":
+            return get("org:unit_move", u["ws_sibling"].pk)
+        case "unit_close":
+            return get("org:unit_close", u["ws_other"].pk)
         case "audit":
             return get("dashboard:audit")
         case "acct_list":
@@ -487,6 +540,11 @@ def test_page_access(db, client, county, persona, page):
             assert response["Location"] == reverse("open311:keys")
         elif page == "sup_log":
             assert response["Location"].startswith("/fieldwork/worklogs/")
+        elif page == "off_transfer":
+            url = reverse("org:officer_detail", args=[county.officers["own"].pk])
+            assert response["Location"] == url
+        elif page == "aide_end":
+            assert response["Location"] == reverse("org:aide_detail", args=[county.aides["own"].pk])
         elif page == "acct_dis":
             assert response["Location"].startswith("/accounts/users/")
         elif page in ("fu_drop", "fu_done"):

@@ -1,13 +1,14 @@
-"""Reads of accounts for the security admin: the bureau's accounts, searched and filtered, and
-which of them django-axes holds locked right now."""
+"""Reads of accounts for the security admin: the bureau's accounts, searched and filtered, which
+of them django-axes holds locked right now, and which no longer match their person."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,3 +121,55 @@ def signin_bursts(user, *, now=None) -> list[dict]:
         .order_by("-addresses", "username")
     )
     return list(rows)
+
+
+class PersonChange(models.TextChoices):
+    """Why an account no longer matches its person (``accounts_to_review``)."""
+
+    OFFICER_LEFT = "officer_left", _("The officer has retired or left: disable the account")
+    OFFICER_MOVED = "officer_moved", _("The officer was transferred: move the account's unit")
+    AIDE_ENDED = "aide_ended", _("The aide's service has ended: disable the account")
+    UNIT_CLOSED = "unit_closed", _("Its unit was closed: move or disable the account")
+
+
+@dataclass(frozen=True)
+class AccountToReview:
+    account: User
+    reason: PersonChange
+    new_unit: object | None = None  # the officer's unit now, for a transfer
+
+
+def accounts_to_review(user, *, limit: int = 50) -> list[AccountToReview]:
+    """Active accounts of the bureau whose person or unit changed under them (the system admin
+    transferred or retired the officer, ended the aide, closed the unit): the security admin's
+    to-do (三权分立: the system admin never changes an account). Until then such an account
+    sees nothing (retired, ended, closed) or keeps its old unit (transferred). One query."""
+    changed = (
+        Q(officer__is_active=False)
+        | (Q(officer__isnull=False) & ~Q(officer__unit_id=F("unit_id")))
+        | Q(aide__is_active=False)
+        | Q(unit__closed_on__isnull=False)
+    )
+    rows = (
+        _bureau_accounts(user)
+        .filter(is_active=True)
+        .filter(changed)
+        .select_related("unit", "officer__unit", "aide")
+        .order_by("username")
+    )
+    out = []
+    for account in rows:
+        if account.officer_id and not account.officer.is_active:
+            reason, new_unit = PersonChange.OFFICER_LEFT, None
+        elif account.aide_id and not account.aide.is_active:
+            reason, new_unit = PersonChange.AIDE_ENDED, None
+        elif account.unit.closed_on is not None:
+            reason, new_unit = PersonChange.UNIT_CLOSED, None
+        elif account.officer.unit.path.startswith(account.unit.path):
+            continue  # an account over a unit above the officer's own (a leader): as intended
+        else:
+            reason, new_unit = PersonChange.OFFICER_MOVED, account.officer.unit
+        out.append(AccountToReview(account=account, reason=reason, new_unit=new_unit))
+        if len(out) >= limit:
+            break
+    return out

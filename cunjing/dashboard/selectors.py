@@ -95,12 +95,13 @@ class AccountsSummary:
     users_by_role: list[tuple[str, str, int]]  # (role, its label, count) in the order of ``Role``
     locked_out: list[str]
     bursts: list[dict] = field(default_factory=list)  # one account tried from many addresses
+    to_review: list = field(default_factory=list)  # accounts whose person or unit changed
 
 
 def accounts_summary(user) -> AccountsSummary:
     """Active accounts of the user's bureau per role, and the usernames locked out right now by
-    too many failed sign-ins (django-axes), and the accounts tried from many addresses within
-    the hour. Read only; three queries."""
+    too many failed sign-ins (django-axes), the accounts tried from many addresses within the
+    hour, and the accounts whose person or unit changed. Read only; four queries."""
     if not has_capability(user, Capability.MANAGE_USERS) or user.bureau_id is None:
         return AccountsSummary(users_by_role=[], locked_out=[])
     accounts = User.objects.filter(bureau_id=user.bureau_id)
@@ -109,7 +110,10 @@ def accounts_summary(user) -> AccountsSummary:
     by_role = [(role.value, role.label, counts.get(role.value, 0)) for role in Role]
     locked = account_selectors.locked_usernames(accounts)
     bursts = account_selectors.signin_bursts(user)
-    return AccountsSummary(users_by_role=by_role, locked_out=locked, bursts=bursts)
+    to_review = account_selectors.accounts_to_review(user)
+    return AccountsSummary(
+        users_by_role=by_role, locked_out=locked, bursts=bursts, to_review=to_review
+    )
 
 
 # --- The desk's to-do list ----------------------------------------------------------------------

@@ -89,6 +89,7 @@ class AideFilters(FilterSet):
         "these digits.",
     )
     area = IdFilter(
+        choices=lambda user: selectors.area_list(user).order_by("path"),
         label=_("area"),
         description="Only aides of this village or community, or of the villages under this "
         "township.",

@@ -112,6 +112,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": child_nodes,
         "areas": list(selectors.unit_areas(request.user, unit)),
         "officers": list(selectors.unit_officers(request.user, unit)),
+        "changes": list(selectors.org_changes(request.user, unit=unit)[:20]),
+        "can_manage": has_capability(request.user, Capability.MANAGE_ORG),
     }
     return render(request, "org/unit_detail.html", context)
 

@@ -209,7 +209,7 @@ def test_home_of_auditor_lists_latest_events(client, county):
         ("office_leader", 15),
         ("commander", 14),
         ("sysadmin", 5),
-        ("secadmin", 8),  # + accounts by role, lockouts, sign-in bursts
+        ("secadmin", 9),  # + accounts by role, lockouts, sign-in bursts, accounts to review
         ("auditor", 6),  # + latest events
     ],
 )

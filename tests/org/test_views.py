@@ -187,13 +187,13 @@ def test_unit_pages_query_counts_are_pinned(client, county, django_assert_num_qu
     # session, user with its unit (scope), session save (savepoint, update, release): 5.
     with django_assert_num_queries(8):  # + top units, their children, officer counts
         assert client.get(reverse("org:unit_tree")).status_code == 200
-    # + unit, children, counts, ancestors, crumbs, areas, officers
-    with django_assert_num_queries(12):
+    # + unit, children, counts, ancestors, crumbs, areas, officers, history
+    with django_assert_num_queries(13):
         assert client.get(unit_url(county, "office_a")).status_code == 200
     grow(county)
     with django_assert_num_queries(8):
         assert client.get(reverse("org:unit_tree")).status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(unit_url(county, "office_a"))
     assert len(response.context["children"]) == 14
 

@@ -253,7 +253,7 @@ def unit_move(*, actor, unit: Unit, parent: Unit, note: str = "") -> Unit:
     if old_parent is not None and old_parent.pk == target.pk:
         raise ValidationError({"parent": [_("The unit already sits under this unit.")]})
     before = {"parent_id": old_parent.pk if old_parent else None, "path": unit.path}
-    unit.move(target, pos="sorted-child")
+    unit.move(target, pos="last-child")
     unit.refresh_from_db()
     note = (note or "").strip()[:200]
     _change(
