@@ -200,6 +200,8 @@ def _administer(actor, account: User | None = None, *, role: str | None = None) 
         return
     if account is not None and account.pk == actor.pk:
         raise PermissionDenied(_("You cannot administer your own account."))
+    if role is not None and not isinstance(role, str):
+        raise ValidationError({"role": [_("Choose a valid role.")]})
     for target_role in (role, getattr(account, "role", None)):
         if target_role and target_role in ADMIN_ROLES and target_role == actor.role:
             raise PermissionDenied(
@@ -279,6 +281,14 @@ def account_update(*, actor, account: User, **changes) -> User:
     role = changes.get("role", account.role)
     unit = changes.get("unit", account.unit)
     errors: dict[str, list[str]] = {}
+    if not isinstance(role, str) or role not in Role.values:
+        raise ValidationError({"role": [_("Choose a valid role.")]})
+    if role != account.role and (role in ADMIN_ROLES or account.role in ADMIN_ROLES):
+        # 三权分立: an administrator's role is fixed when the account is made; a business
+        # account never becomes an administrator's, nor an administrator's a business one.
+        raise ValidationError(
+            {"role": [_("An administrator's role never changes: create a separate account.")]}
+        )
     if role not in Role.values:
         errors["role"] = [_("Choose a valid role.")]
     elif unit is None or unit.kind not in ROLE_UNIT_KINDS[role]:

@@ -286,3 +286,53 @@ def test_an_expired_password_is_changed_at_the_next_sign_in(county, client, sett
     assert 'id="password-expired"' in page
     settings.PASSWORD_MAX_AGE_DAYS = 0  # off, as `make run` sets for the demo
     assert client.get(reverse("dashboard:home")).status_code == 200
+
+
+def test_an_account_never_holds_a_second_role(county):
+    """One role per account is one column: a list, two values joined, or an unknown role is a
+    field error, through the service and the API alike; the account keeps its one role."""
+    secadmin = county.user("secadmin")
+    commander = county.user("commander")
+    for role in ("commander,auditor", "commander auditor", ["commander", "auditor"], ""):
+        with pytest.raises((ValidationError, PermissionDenied)):
+            services.account_update(actor=secadmin, account=commander, role=role)
+    commander.refresh_from_db()
+    assert commander.role == "commander"
+    client = ApiClient(token_for(secadmin))
+    for body in ({"role": ["commander", "auditor"]}, {"roles": ["commander", "auditor"]}):
+        response = client.patch(f"/api/accounts/{commander.pk}", body)
+        assert response.status_code == 422, (body, response.content)
+    commander.refresh_from_db()
+    assert commander.role == "commander"
+    assert not User._meta.get_field("role").many_to_many
+
+
+def test_an_admin_never_grants_itself_a_role(county):
+    for persona in ("secadmin", "sysadmin", "auditor"):
+        admin = county.user(persona)
+        for role in ("commander", "secadmin", "sysadmin", "auditor"):
+            with pytest.raises(PermissionDenied):
+                services.account_update(actor=admin, account=admin, role=role)
+        admin.refresh_from_db()
+        assert admin.role == persona
+    # Nor through the API: the security admin on their own account.
+    secadmin = county.user("secadmin")
+    response = ApiClient(token_for(secadmin)).patch(
+        f"/api/accounts/{secadmin.pk}", {"role": "commander"}
+    )
+    assert response.status_code in (403, 404)
+    secadmin.refresh_from_db()
+    assert secadmin.role == "secadmin"
+
+
+def test_a_business_role_on_an_admin_account_is_refused(county):
+    """The other direction of 三权分立: an admin account never becomes a business one."""
+    sysadmin = county.user("sysadmin")
+    for role in ("commander", "inspector", "station_leader"):
+        unit = county.units["station_a"] if role == "station_leader" else county.units["bureau"]
+        with pytest.raises((PermissionDenied, ValidationError)):
+            services.account_update(
+                actor=county.user("secadmin"), account=sysadmin, role=role, unit=unit
+            )
+    sysadmin.refresh_from_db()
+    assert sysadmin.role == "sysadmin"
