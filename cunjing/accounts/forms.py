@@ -118,10 +118,12 @@ class AccountForm(TablerForm):
         bureau = user.bureau_id
         self.fields["role"].choices = Role.choices
         self.fields["unit"].queryset = Unit.objects.filter(bureau_id=bureau).order_by("path")
-        officers = Officer.objects.filter(bureau_id=bureau, user__isnull=True)
+        officers = Officer.objects.filter(bureau_id=bureau, user__isnull=True, is_active=True)
         self.fields["officer"].queryset = officers.order_by("name", "badge_number")
         self.fields["officer"].label_from_instance = lambda o: f"{o.name}（{o.badge_number}）"
-        aides = Aide.objects.filter(bureau_id=bureau, user__isnull=True).select_related("area")
+        aides = Aide.objects.filter(
+            bureau_id=bureau, user__isnull=True, is_active=True
+        ).select_related("area")
         self.fields["aide"].queryset = aides.order_by("name", "id")
         self.fields["aide"].label_from_instance = lambda a: f"{a.name}（{a.area.name}）"
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cunjing.accounts.models import User
 from cunjing.core.roles import Capability, has_capability
+from cunjing.org.models import Aide, Officer
+from cunjing.org.selectors import serving_unit
 
 
 class AccountState(models.TextChoices):
@@ -173,3 +175,37 @@ def accounts_to_review(user, *, limit: int = 50) -> list[AccountToReview]:
         if len(out) >= limit:
             break
     return out
+
+
+def unlinked_person(user, kind: str, pk: int) -> dict | None:
+    """An active officer or aide of the security admin's bureau with no account yet, as the
+    new account form's initial values (``None`` if there is none such)."""
+    if not has_capability(user, Capability.MANAGE_USERS):
+        return None
+    if kind == "officer":
+        officer = Officer.objects.filter(
+            bureau_id=user.bureau_id, pk=pk, is_active=True, user__isnull=True
+        ).first()
+        if officer is None:
+            return None
+        return {
+            "officer": officer.pk,
+            "full_name": officer.name,
+            "unit": officer.unit_id,
+            "role": "beat_officer",
+            "username": officer.badge_number,
+        }
+    aide = (
+        Aide.objects.filter(bureau_id=user.bureau_id, pk=pk, is_active=True, user__isnull=True)
+        .select_related("area")
+        .first()
+    )
+    if aide is None:
+        return None
+    unit = serving_unit(aide.area)
+    return {
+        "aide": aide.pk,
+        "full_name": aide.name,
+        "unit": unit.pk if unit else None,
+        "role": "aide",
+    }

@@ -75,6 +75,10 @@ def user_create(
         errors["officer"] = [_("A beat officer's account must be linked to an officer.")]
     if role == Role.AIDE and aide is None:
         errors["aide"] = [_("An aide's account must be linked to an aide.")]
+    if officer is not None and not officer.is_active:
+        errors["officer"] = [_("This officer has retired or left.")]
+    if aide is not None and not aide.is_active:
+        errors["aide"] = [_("This aide's service has ended.")]
     if not is_system(actor) and unit.bureau_id != actor.bureau_id:
         errors["unit"] = [_("This unit belongs to another bureau.")]
     pinyin, initials = pinyin_of(full_name)

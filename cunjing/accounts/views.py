@@ -164,13 +164,31 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account_list.html", context, status=status)
 
 
+def _person_initial(user, query) -> dict:
+    """``?officer=`` or ``?aide=`` (the person's page links here): the form starts with that
+    person, their name and their unit (an aide's: the unit serving their village)."""
+    initial: dict = {}
+    for key in ("officer", "aide"):
+        value = query.get(key, "")
+        if not (value.isascii() and value.isdigit()) or len(value) > 12:
+            continue
+        person = selectors.unlinked_person(user, key, int(value))
+        if person is not None:
+            initial.update(person)
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_new(request: HttpRequest) -> HttpResponse:
     """Create an account; the one-time password is shown on the answer page, once."""
     user = request.user
     _require_manage(user)
-    form = AccountForm(request.POST if request.method == "POST" else None, user=user)
+    form = AccountForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        initial=_person_initial(user, request.GET),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

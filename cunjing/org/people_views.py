@@ -118,6 +118,14 @@ def _list(
     return render(request, template, context, status=status)
 
 
+def _account_id(user, **person) -> int | None:
+    """The id of the account linked to the person, for the security admin's button (no query
+    for anybody else)."""
+    if not has_capability(user, Capability.MANAGE_USERS):
+        return None
+    return selectors.person_account_id(user.bureau_id, **person)
+
+
 # --- Officers ------------------------------------------------------------------------------
 
 
@@ -139,6 +147,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "beats": selectors.officer_beats(request.user, officer),
         "changes": list(selectors.org_changes(request.user, officer=officer)[:50]),
         "can_manage": has_capability(request.user, Capability.MANAGE_ORG),
+        "account_id": _account_id(request.user, officer_id=officer.pk),
     }
     return render(request, "org/officer_detail.html", context)
 
@@ -272,6 +281,7 @@ def aide_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": mask_phone(aide.phone),
         "changes": list(selectors.org_changes(request.user, aide=aide)[:20]),
         "can_manage": has_capability(request.user, Capability.MANAGE_ORG),
+        "account_id": _account_id(request.user, aide_id=aide.pk),
     }
     return render(request, "org/aide_detail.html", context)
 

@@ -454,6 +454,16 @@ def org_changes(user, *, unit: Unit | None = None, officer: Officer | None = Non
     return qs.order_by("-on", "-id")
 
 
+def person_account_id(bureau_id: int, *, officer_id=None, aide_id=None) -> int | None:
+    """The id of the account linked to an officer or an aide (through the reverse one-to-one
+    ``user``: ``org`` reads it without importing ``accounts``)."""
+    if officer_id is not None:
+        qs = Officer.objects.filter(bureau_id=bureau_id, pk=officer_id)
+    else:
+        qs = Aide.objects.filter(bureau_id=bureau_id, pk=aide_id)
+    return qs.values_list("user__id", flat=True).first()
+
+
 def transfer_targets(user) -> QuerySet[Unit]:
     """Open units an officer may be posted to (the caller's scope)."""
     return Unit.objects.visible_to(user).filter(closed_on__isnull=True).order_by("path")

@@ -434,3 +434,42 @@ def test_the_security_admin_is_told_which_accounts_no_longer_match(client, count
     assert "杨庄警务工作站" in response.content.decode()
     # Leaders whose account sits above their officer's unit are as intended: not listed.
     assert "office_leader" not in rows
+
+
+def test_the_security_admin_opens_an_account_from_the_aides_page(client, county):
+    aide = org.aide_create(
+        actor=SYSTEM,
+        area=county.areas["sibling"],
+        name="刘巡防",
+        kind="patroller",
+        phone="13903755001",
+    )
+    client.force_login(county.user("secadmin"))
+    page = client.get(reverse("org:aide_detail", args=[aide.pk])).content.decode()
+    new_url = f"{reverse('accounts:account_new')}?aide={aide.pk}"
+    assert new_url.replace("&", "&amp;") in page or new_url in page
+    form = client.get(new_url).context["form"]
+    assert form.initial["aide"] == aide.pk
+    assert form.initial["unit"] == county.units["ws_sibling"].pk
+    assert form.initial["role"] == "aide"
+    # The system admin, who does not keep accounts, gets no such button.
+    client.force_login(county.user("sysadmin"))
+    assert (
+        "person-account"
+        not in client.get(reverse("org:aide_detail", args=[aide.pk])).content.decode()
+    )
+
+
+def test_no_account_for_a_person_who_has_left(county):
+    from cunjing.accounts import services as accounts
+
+    org.officer_leave(actor=county.user("sysadmin"), officer=county.officers["community_b"])
+    with pytest.raises(ValidationError) as exc:
+        accounts.account_create(
+            actor=county.user("secadmin"),
+            username="liu-yang",
+            role="beat_officer",
+            unit=county.units["office_b"],
+            officer=Officer.objects.get(pk=county.officers["community_b"].pk),
+        )
+    assert "officer" in exc.value.message_dict
