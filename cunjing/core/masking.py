@@ -28,7 +28,7 @@ def mask_phone(value: str | None) -> str:
     Short numbers (fewer than eight digits) show only their last two digits; empty stays empty.
     """
     number = national_phone(value)
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = "".join(ch for ch in number if ch in "0123456789")
     if not digits:
         return ""
     if len(digits) < 8:

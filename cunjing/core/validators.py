@@ -10,7 +10,22 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
-DIVISION_CODE_RE = re.compile(r"^\d{12}$")
+# ASCII digits only: ``\d`` and ``str.isdigit()`` also accept "１", "¹" or "①", which ``int()``
+# refuses or the data must not hold. Parse numbers from input with :func:`ascii_int`.
+DIVISION_CODE_RE = re.compile(r"^[0-9]{12}\Z")
+
+
+def is_ascii_digits(text: str | None) -> bool:
+    """Whether ``text`` is one or more ASCII digits (0-9) and nothing else."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def ascii_int(text: str | None, *, max_digits: int = 18) -> int | None:
+    """``text`` as a non-negative integer when it is 1 to ``max_digits`` ASCII digits (an id
+    from a URL or a form), else ``None``: never an exception, whatever the input."""
+    if not is_ascii_digits(text) or len(text) > max_digits:
+        return None
+    return int(text)
 
 
 def validate_division_code(value: str) -> None:
@@ -75,7 +90,7 @@ def validate_id_number(value: str) -> None:
 
     invalid = ValidationError(_("Enter a valid resident ID number."), code="id_number")
     number = ric.compact(value or "")
-    if len(number) != 18 or not number[:17].isdigit():
+    if len(number) != 18 or not is_ascii_digits(number[:17]) or number[17] not in "0123456789X":
         raise invalid
     if number[-1] != ric.calc_check_digit(number):
         raise invalid

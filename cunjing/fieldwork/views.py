@@ -28,6 +28,7 @@ from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import keyset_page, numbered_page
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
+from cunjing.core.validators import ascii_int
 from cunjing.fieldwork import selectors, services
 from cunjing.fieldwork.filters import RecordFilters, ReportFilters
 from cunjing.fieldwork.forms import (
@@ -259,8 +260,8 @@ def record_new(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied(_("You do not have permission to do this."))
     if request.method != "POST":
         initial = {}
-        if request.GET.get("area", "").isdigit():
-            initial["area"] = int(request.GET["area"])
+        if (area := ascii_int(request.GET.get("area"))) is not None:
+            initial["area"] = area
         form = page_kind.form(user=user, initial=initial)
         return render(request, "fieldwork/record_new.html", {"kind": page_kind, "form": form})
     form = page_kind.form(request.POST, user=user)

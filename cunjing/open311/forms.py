@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunjing.core.forms import TablerForm
-from cunjing.core.validators import form_phone
+from cunjing.core.validators import ascii_int, form_phone
 from cunjing.matters.services import normalize_tracking_code
 
 MAX_RANGE_DAYS = 90
@@ -128,10 +128,11 @@ class RequestFilters:
                 break
         if raw := params.get("service_code", ""):
             codes = self._list(raw)
-            if not codes or not all(c.isdigit() and len(c) <= 18 for c in codes):
+            parsed = [ascii_int(c) for c in codes]
+            if not parsed or None in parsed:
                 self._error("service_code", _("Unknown service."))
             else:
-                self.service_codes = [int(c) for c in codes]
+                self.service_codes = parsed
         for name in ("start_date", "end_date"):
             if raw := params.get(name, ""):
                 parsed = parse_w3c(raw)

@@ -33,6 +33,7 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunjing.core.validators import ascii_int
 from cunjing.matters.models import (
     OPEN_STATES,
     PUBLIC_SOURCES,
@@ -76,9 +77,10 @@ def services(bureau_id: int) -> list[MatterCategory]:
 
 def service_get(bureau_id: int, code: str) -> MatterCategory | None:
     """The active service of ``code`` (the category's id as text), else None."""
-    if not (code or "").isdigit() or len(code) > 18:
+    pk = ascii_int(code)
+    if pk is None:
         return None
-    return MatterCategory.objects.filter(bureau_id=bureau_id, active=True, pk=int(code)).first()
+    return MatterCategory.objects.filter(bureau_id=bureau_id, active=True, pk=pk).first()
 
 
 def client_get(bureau_id: int, pk: int) -> Open311Client | None:

@@ -20,6 +20,7 @@ from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunjing.core.validators import is_ascii_digits
 from cunjing.org.models import (
     BEAT_AREA_KINDS,
     TOWNSHIP_KINDS,
@@ -78,7 +79,7 @@ def filter_areas(
         cond = Q(name__icontains=q)
         if text.isascii() and text.isalpha():
             cond |= Q(pinyin_initials__startswith=text) | Q(pinyin__startswith=text)
-        if q.isdigit():
+        if is_ascii_digits(q):
             cond |= Q(division_code__startswith=q)
         qs = qs.filter(cond)
     return qs

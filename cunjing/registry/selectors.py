@@ -34,7 +34,7 @@ from cunjing.registry.models import (
 
 Q_MAX = 50
 ID_TAIL_MIN = 4
-_ID_TAIL_RE = re.compile(rf"^\d{{{ID_TAIL_MIN - 1},{ID_TAIL_LENGTH - 1}}}[\dXx]$")
+_ID_TAIL_RE = re.compile(rf"^[0-9]{{{ID_TAIL_MIN - 1},{ID_TAIL_LENGTH - 1}}}[0-9Xx]\Z")
 _INITIALS_RE = re.compile(r"^[A-Za-z]+$")
 
 

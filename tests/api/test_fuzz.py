@@ -22,6 +22,7 @@ from cunjing.core.models import AuditEvent
 from cunjing.org.models import Area, Beat
 from cunjing.wsgi import application
 from tests.api import ApiClient, token_for
+from tests.strategies import odd_numbers
 
 # schemathesis' pytest integration (schema.parametrize) does not run under pytest 9 (it sets
 # Node._nodeid); the strategies it builds are driven by hypothesis directly instead.
@@ -203,6 +204,7 @@ json_scalars = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()  # NaN and infinities included: Python's json writes and reads them
     | st.text(max_size=120)
+    | odd_numbers
 )
 json_values = st.recursive(
     json_scalars,

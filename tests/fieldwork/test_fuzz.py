@@ -58,3 +58,31 @@ def test_no_fieldwork_write_answers_5xx(county, wsgi_app, kind, mode):
             assert IdempotencyKey.objects.count() == stored
 
     run()
+
+
+@pytest.mark.parametrize("kind", list(MODELS))
+def test_odd_numbers_in_any_field_are_refused_cleanly(county, wsgi_app, kind):
+    """Every field of a valid body replaced, one at a time, by a string of digits that are not
+    ASCII (issue 13): a 4xx with the field's error, never a 5xx."""
+    from hypothesis import strategies as st
+
+    from tests.api import ApiClient
+    from tests.fieldwork.bodies import bodies
+    from tests.strategies import odd_numbers
+
+    valid = bodies(county.areas["own"].pk)[kind]
+    client = ApiClient(token_for(county.user("beat")))
+
+    @given(field=st.sampled_from(sorted(valid)), value=odd_numbers)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(field, value):
+        response = client.post(f"/api/fieldwork/{kind}", {**valid, field: value})
+        assert response.status_code < 500, (field, value, response.content)
+
+    run()

@@ -19,6 +19,7 @@ from cunjing.matters.models import Matter
 from cunjing.open311.models import Open311Request
 from cunjing.wsgi import application
 from tests.open311.conftest import BASE, error_descriptions
+from tests.strategies import odd_numbers
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -98,14 +99,17 @@ def test_no_operation_answers_5xx(county, wsgi_app, noise, key, seeded, mode):
 
 # --- POST with arbitrary form fields -------------------------------------------------------------
 
-texts = st.text(max_size=60) | st.text(
-    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=20
+texts = (
+    st.text(max_size=60)
+    | st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=20)
+    | odd_numbers
 )
 numbers = (
     st.floats(allow_nan=True, allow_infinity=True).map(repr)
     | st.floats(min_value=33.0, max_value=33.5).map(str)
     | st.floats(min_value=113.3, max_value=113.7).map(str)
     | st.integers().map(str)
+    | odd_numbers
 )
 place_names = st.sampled_from(["瓦房沟村", "刘沟村", "杨庄村", "甲乡瓦房沟村", "北京", ""])
 

@@ -14,6 +14,7 @@ from cunjing.core.models import AuditEvent
 from cunjing.registry.models import Dwelling, Establishment, Resident, StandardAddress
 from tests.api import ApiClient, token_for
 from tests.registry.data import build_registry, id_number
+from tests.strategies import odd_numbers
 
 json_scalars = (
     st.none()
@@ -21,6 +22,7 @@ json_scalars = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()
     | st.text(max_size=40)
+    | odd_numbers
 )
 json_values = st.recursive(
     json_scalars,
@@ -32,7 +34,7 @@ json_values = st.recursive(
 chinese = st.text(
     alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=1, max_size=8
 )
-noise = st.text(max_size=30) | json_values
+noise = st.text(max_size=30) | odd_numbers | json_values
 texts = chinese | chinese | chinese | noise
 
 
