@@ -17,7 +17,8 @@ to 刘沟警务工作站, ``aide_end`` the end of 陈静's service). A unit's ow
 瓦房沟警务工作站, ``unit_move`` of 刘沟警务工作站, ``unit_close`` of 杨庄警务工作站) likewise.
 
 Accounts (``acct_*``) are the security admin's alone, in their own bureau (another bureau's
-account is 404); everybody signed in changes their own password (``pw_change``) and sets up
+account is 404), and so is the accounts sheet of the workbook (``acct_import``); the rest of the
+workbook is the system admin's (``org_import``); everybody signed in changes their own password (``pw_change``) and sets up
 their own two-factor sign-in (``two_factor``).
 
 Open311 keys (``o311_*``) are the bureau's configuration: the system admin's only; revoking
@@ -99,6 +100,8 @@ acct_new     403  403  403  403  403  403  403  403  403  200  403  302
 acct_own     403  403  403  403  403  403  403  403  403  200  403  302
 acct_oth     403  403  403  403  403  403  403  403  403  404  403  302
 acct_dis     403  403  403  403  403  403  403  403  403  302  403  302
+acct_import  403  403  403  403  403  403  403  403  403  200  403  302
+org_import   403  403  403  403  403  403  403  403  200  403  403  302
 pw_change    200  200  200  200  200  200  200  200  200  200  200  302
 two_factor   200  200  200  200  200  200  200  200  200  200  200  302
 rules        403  403  403  403  403  403  200  403  200  403  403  302
@@ -305,6 +308,10 @@ def _request(client, county, page: str):
         case "acct_dis":
             url = reverse("accounts:account_detail", args=[county.user("sibling").pk])
             return client.post(url, {"action": "disable", "reason": "调离"})
+        case "acct_import":
+            return get("accounts:import")
+        case "org_import":
+            return get("org:import")
         case "pw_change":
             return get("accounts:password_change")
         case "two_factor":

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunjing.accounts import views
+from cunjing.accounts import import_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("users/", views.account_list, name="account_list"),
     path("users/new/", views.account_new, name="account_new"),
     path("users/<int:pk>/", views.account_detail, name="account_detail"),
+    path("import/", import_views.import_page, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
 ]

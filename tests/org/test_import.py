@@ -119,7 +119,15 @@ def test_good_workbook_imports_every_sheet_with_audit_events(county):
     before = counts()
     result = run(county, xlsx(GOOD))
     assert result.errors == []
-    assert result.created == {"units": 3, "areas": 3, "coverage": 3, "officers": 2, "beats": 4}
+    assert result.created == {
+        "units": 3,
+        "areas": 3,
+        "coverage": 3,
+        "officers": 2,
+        "aides": 0,
+        "beats": 4,
+    }
+    assert result.total_updated == 0 and result.total_unchanged == 0
     after = counts()
     assert [a - b for a, b in zip(after[:5], before[:5], strict=True)] == [3, 3, 3, 2, 4]
     # one event per row created, plus the import itself
@@ -192,7 +200,7 @@ def test_errors_on_several_rows_and_sheets_save_nothing(county):
         ],
         "officers": [
             ["042001", "钱七", "D-STA", None, "12345"],  # row 2: phone
-            ["041001", "张伟", "D-STA", None, "13803751001"],  # row 3: badge exists
+            ["042001", "钱七", "D-STA", None, "13803752001"],  # row 3: badge repeated
             ["042003", None, "D-STA", None, "13803752003"],  # row 4: name missing
         ],
         "beats": [
@@ -206,7 +214,7 @@ def test_errors_on_several_rows_and_sheets_save_nothing(county):
     with translation.override("en"):
         result = run(county, xlsx(sheets))
     assert counts() == before
-    assert result.created == {"units": 0, "areas": 0, "coverage": 0, "officers": 0, "beats": 0}
+    assert result.created == dict.fromkeys(importer.ORG_SHEETS, 0)
     assert where(result) == {
         ("units", 3, "kind"),
         ("units", 4, "latitude"),
@@ -228,11 +236,13 @@ def test_errors_on_several_rows_and_sheets_save_nothing(county):
     }
     messages = {(e.sheet, e.row): e.message for e in result.errors}
     assert messages[("areas", 2)] == "The division code must be 12 digits."
-    assert messages[("areas", 3)] == "An area with this division code already exists."
+    assert messages[("areas", 3)].startswith(
+        "This row already exists with other values (latitude, longitude). Edit it on its page"
+    )
     assert messages[("units", 5)] == "This value is already used on row 2."
     assert "NOPE" in messages[("units", 6)]
     assert "row with errors" in messages[("coverage", 3)]
-    assert messages[("officers", 3)] == "An officer with this badge number exists."
+    assert messages[("officers", 3)] == "This value is already used on row 2."
     assert messages[("beats", 2)] == "Enter a date as YYYY-MM-DD."
 
 
@@ -406,7 +416,9 @@ def test_template_examples_import_cleanly_into_the_county(county, client):
         "areas",
         "coverage",
         "officers",
+        "aides",
         "beats",
+        "accounts",
     ]
     readme = " ".join(
         str(v) for row in wb[importer.TEMPLATE_README].iter_rows(values_only=True) for v in row if v
@@ -420,7 +432,15 @@ def test_template_examples_import_cleanly_into_the_county(county, client):
     before = counts()
     result = run(county, data)
     assert result.ok, result.errors
-    assert result.created == {"units": 1, "areas": 2, "coverage": 1, "officers": 1, "beats": 1}
+    assert result.created == {
+        "units": 1,
+        "areas": 2,
+        "coverage": 1,
+        "officers": 1,
+        "aides": 1,
+        "beats": 1,
+    }
+    assert result.ignored == ["accounts"]  # the security admin's
     assert counts()[0] == before[0] + 1
     # only the data sheets' example rows were imported; a second template picks fresh keys
     response = client.get(reverse("org:import_template"))
