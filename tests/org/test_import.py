@@ -466,9 +466,14 @@ def test_command_imports_and_prints_progress(county, tmp_path):
         call_command("import_org", str(path), "--bureau", "410499", stdout=out)
     text = out.getvalue()
     assert "单位: 3 rows" in text and "包村社: 4 rows" in text
-    assert "Imported 15 rows." in text
+    assert "Imported: 15 created, 0 updated, 0 unchanged." in text
     event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.channel) == ("org.import", "command")
+    # The same file again changes nothing, and says so.
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("import_org", str(path), "--bureau", "410499", stdout=out)
+    assert "Imported: 0 created, 0 updated, 15 unchanged." in out.getvalue()
 
 
 def test_command_uses_the_only_bureau_by_default(county, tmp_path):

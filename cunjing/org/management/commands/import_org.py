@@ -17,8 +17,9 @@ from cunjing.org.models import Bureau
 
 class Command(BaseCommand):
     help = gettext_lazy(
-        "Import units, areas, coverage, officers and beats from an .xlsx workbook. "
-        "If any row has an error nothing is saved and every error is listed."
+        "Import units, areas, coverage, officers, aides and beats from an .xlsx workbook "
+        "(created, or updated where the sheet allows). If any row has an error nothing is "
+        "saved and every error is listed."
     )
 
     def add_arguments(self, parser):
@@ -70,14 +71,28 @@ class Command(BaseCommand):
                 )
                 % {"count": count}
             )
-        for key, label, count in result.created_rows():
+        for key, label, created, updated, unchanged in result.sheet_rows():
             self.stdout.write(
-                _("  %(label)s (%(key)s): %(count)d created")
-                % {"label": label, "key": key, "count": count}
+                _(
+                    "  %(label)s (%(key)s): %(created)d created, %(updated)d updated, "
+                    "%(same)d unchanged"
+                )
+                % {
+                    "label": label,
+                    "key": key,
+                    "created": created,
+                    "updated": updated,
+                    "same": unchanged,
+                }
             )
-        count = result.total_created
-        done = ngettext("Imported %(count)d row.", "Imported %(count)d rows.", count)
-        self.stdout.write(self.style.SUCCESS(done % {"count": count}))
+        for title in result.ignored:
+            self.stdout.write(_("  %(sheet)s: not imported here") % {"sheet": title})
+        done = _("Imported: %(created)d created, %(updated)d updated, %(same)d unchanged.") % {
+            "created": result.total_created,
+            "updated": result.total_updated,
+            "same": result.total_unchanged,
+        }
+        self.stdout.write(self.style.SUCCESS(done))
 
     def _bureau(self, code: str | None) -> Bureau:
         if code:
