@@ -310,6 +310,310 @@ def test_the_commander_sees_nothing_of_another_bureau(county):
     assert response.status_code == 404
 
 
+# --- The people: officers and aides (/api/org/officers, /api/org/aides) ------------------------
+# Officers are seen through their unit (own 张伟 of 瓦房沟警务工作站, sibling 王芳 of
+# 刘沟警务工作站, other 李强 of 杨庄警务工作站), aides through their village (own 陈静 of
+# 瓦房沟村; a sibling and an other aide are added below). Reads need ``view_org``; writes
+# ``manage_org``, which only the system admin has: a visible person answers 403 to anyone else,
+# an invisible one 404. The creates name a unit or an area in their body: any role but the
+# system admin gets 403 whatever it is; for the system admin a missing one is a 422 on that
+# field (a body id is input, not the object acted on).
+
+# fmt: off
+GET_OFFICER = {  # GET /api/org/officers/{id}
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (200, 200, 200, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+PATCH_OFFICER = {  # PATCH /api/org/officers/{id} {"title": "副所长"}
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (403, 403, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+TRANSFER_OFFICER = {  # POST /api/org/officers/{id}/transfer {"unit_id": the office above}
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (403, 403, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+GET_AIDE = {  # GET /api/org/aides/{id}
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (200, 200, 200, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+PATCH_AIDE = {  # PATCH /api/org/aides/{id} {"name": "新名"}
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (403, 403, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+END_AIDE = {  # POST /api/org/aides/{id}/end
+    "beat":           (403, 404, 404, 404),
+    "sibling":        (404, 403, 404, 404),
+    "other":          (404, 404, 403, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (403, 403, 404, 404),
+    "station_leader": (403, 403, 404, 404),
+    "commander":      (403, 403, 403, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (200, 200, 200, 404),
+    "secadmin":       (403, 403, 403, 404),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+POST_OFFICER = {  # POST /api/org/officers into the relation's workstation (none: a missing unit)
+    "beat":           (403, 403, 403, 403),
+    "sibling":        (403, 403, 403, 403),
+    "other":          (403, 403, 403, 403),
+    "aide":           (403, 403, 403, 403),
+    "office_leader":  (403, 403, 403, 403),
+    "station_leader": (403, 403, 403, 403),
+    "commander":      (403, 403, 403, 403),
+    "inspector":      (403, 403, 403, 403),
+    "sysadmin":       (201, 201, 201, 422),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+POST_AIDE = {  # POST /api/org/aides into the relation's village (none: a missing area)
+    "beat":           (403, 403, 403, 403),
+    "sibling":        (403, 403, 403, 403),
+    "other":          (403, 403, 403, 403),
+    "aide":           (403, 403, 403, 403),
+    "office_leader":  (403, 403, 403, 403),
+    "station_leader": (403, 403, 403, 403),
+    "commander":      (403, 403, 403, 403),
+    "inspector":      (403, 403, 403, 403),
+    "sysadmin":       (201, 201, 201, 422),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+PEOPLE_LISTS = {
+    #                  officers  aides
+    "beat":           (200,      200),
+    "sibling":        (200,      200),
+    "other":          (200,      200),
+    "aide":           (200,      200),
+    "office_leader":  (200,      200),
+    "station_leader": (200,      200),
+    "commander":      (200,      200),
+    "inspector":      (200,      200),
+    "sysadmin":       (200,      200),
+    "secadmin":       (200,      200),
+    "auditor":        (403,      403),
+    "anonymous":      (401,      401),
+}
+# fmt: on
+PEOPLE_LIST_PATHS = ("/api/org/officers", "/api/org/aides")
+# A transfer's target: the office above the officer's workstation (visible to the system admin).
+TRANSFER_TO = {"own": "office_a", "sibling": "office_a", "other": "office_b", "none": "office_a"}
+
+
+def test_the_people_tables_cover_every_persona():
+    tables = (
+        GET_OFFICER,
+        PATCH_OFFICER,
+        TRANSFER_OFFICER,
+        GET_AIDE,
+        PATCH_AIDE,
+        END_AIDE,
+        POST_OFFICER,
+        POST_AIDE,
+        PEOPLE_LISTS,
+    )
+    for table in tables:
+        assert list(table) == PERSONAS
+
+
+@pytest.fixture
+def aides(county):
+    """An aide in each relation's village: the county's own (陈静), and two added here."""
+    a = county.areas
+    return {
+        "own": county.aides["own"],
+        "sibling": org.aide_create(
+            actor=SYSTEM,
+            area=a["sibling"],
+            name="吴刚",
+            kind="security_member",
+            subtype="village_cadre",
+            phone="13903751012",
+        ),
+        "other": org.aide_create(
+            actor=SYSTEM, area=a["other"], name="郑洁", kind="patroller", phone="13903751013"
+        ),
+    }
+
+
+def _officer_id(county, relation: str) -> int:
+    return county.officers[relation].pk if relation != "none" else MISSING
+
+
+def _audited(action: str, obj) -> int:
+    from cunjing.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(action=action, object_id=str(obj.pk)).count()
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_OFFICER))
+def test_get_officer(county, persona, relation, status):
+    response = client_for(county, persona).get(f"/api/org/officers/{_officer_id(county, relation)}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["name"] == county.officers[relation].name
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(PATCH_OFFICER))
+def test_patch_officer(county, persona, relation, status):
+    pk = _officer_id(county, relation)
+    response = client_for(county, persona).patch(f"/api/org/officers/{pk}", {"title": "副所长"})
+    assert response.status_code == status
+    if relation != "none":
+        officer = county.officers[relation]
+        officer.refresh_from_db()
+        assert (officer.title == "副所长") == (status == 200)
+        assert _audited("officer.update", officer) == (1 if status == 200 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(TRANSFER_OFFICER))
+def test_transfer_officer(county, persona, relation, status):
+    pk = _officer_id(county, relation)
+    target = county.units[TRANSFER_TO[relation]]
+    response = client_for(county, persona).post(
+        f"/api/org/officers/{pk}/transfer", {"unit_id": target.pk, "note": "调任"}
+    )
+    assert response.status_code == status
+    if relation != "none":
+        officer = county.officers[relation]
+        officer.refresh_from_db()
+        assert (officer.unit_id == target.pk) == (status == 200)
+        open_beats = Beat.objects.filter(officer=officer, end_date__isnull=True).count()
+        assert open_beats == (0 if status == 200 else 1)
+        assert _audited("officer.transfer", officer) == (1 if status == 200 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_AIDE))
+def test_get_aide(county, aides, persona, relation, status):
+    pk = aides[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).get(f"/api/org/aides/{pk}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["name"] == aides[relation].name
+        assert "****" in response.json()["phone"]  # masked for everyone
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(PATCH_AIDE))
+def test_patch_aide(county, aides, persona, relation, status):
+    pk = aides[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).patch(f"/api/org/aides/{pk}", {"name": "新名"})
+    assert response.status_code == status
+    if relation != "none":
+        aide = aides[relation]
+        aide.refresh_from_db()
+        assert (aide.name == "新名") == (status == 200)
+        assert _audited("aide.update", aide) == (1 if status == 200 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(END_AIDE))
+def test_end_aide(county, aides, persona, relation, status):
+    pk = aides[relation].pk if relation != "none" else MISSING
+    response = client_for(county, persona).post(f"/api/org/aides/{pk}/end")
+    assert response.status_code == status
+    if relation != "none":
+        aide = aides[relation]
+        aide.refresh_from_db()
+        assert aide.is_active == (status != 200)
+        assert _audited("aide.end", aide) == (1 if status == 200 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(POST_OFFICER))
+def test_post_officer(county, persona, relation, status):
+    from cunjing.org.models import Officer
+
+    unit_id = county.units[UNIT_OF[relation]].pk if relation != "none" else MISSING
+    before = Officer.objects.count()
+    response = client_for(county, persona).post(
+        "/api/org/officers",
+        {"unit_id": unit_id, "name": "孙丽", "badge_number": "041010", "phone": "13803751010"},
+    )
+    assert response.status_code == status
+    assert Officer.objects.count() == before + (1 if status == 201 else 0)
+    if status == 422:
+        assert list(response.json()["errors"]) == ["unit_id"]
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(POST_AIDE))
+def test_post_aide(county, persona, relation, status):
+    from cunjing.org.models import Aide
+
+    area_id = county.areas[relation].pk if relation != "none" else MISSING
+    before = Aide.objects.count()
+    response = client_for(county, persona).post(
+        "/api/org/aides",
+        {"area_id": area_id, "name": "周强", "kind": "patroller", "phone": "13903751011"},
+    )
+    assert response.status_code == status
+    assert Aide.objects.count() == before + (1 if status == 201 else 0)
+    if status == 422:
+        assert list(response.json()["errors"]) == ["area_id"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "status"),
+    [
+        (persona, path, status)
+        for persona, statuses in PEOPLE_LISTS.items()
+        for path, status in zip(PEOPLE_LIST_PATHS, statuses, strict=True)
+    ],
+)
+def test_people_lists(county, persona, path, status):
+    assert client_for(county, persona).get(path).status_code == status
+
+
 # --- The registry (一标三实) and POST /api/reveal ----------------------------------------------
 # Records of the relation's village (tests/registry/data.py): own 瓦房沟村, sibling 刘沟村, other
 # 杨庄村. The admin roles have no ``view_registry``: 403 whatever the object.

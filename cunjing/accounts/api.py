@@ -7,6 +7,7 @@ checks; ``cunjing/api.py`` pairs it with the session scheme from ``core.api``.
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -128,6 +129,15 @@ def _account_out(account: User) -> dict:
     ).model_dump(mode="json")
 
 
+def _in_bureau(user, model, pk: int, field: str):
+    """A row of the caller's bureau named in the body: a 422 on ``field`` when there is none
+    (another bureau's or a missing id look the same)."""
+    row = model.objects.filter(bureau_id=user.bureau_id, pk=pk).first()
+    if row is None:
+        raise ValidationError({field: [_("Select a valid choice.")]})
+    return row
+
+
 def _account(request: HttpRequest, account_id: int) -> tuple[User, User]:
     user = require(request, Capability.MANAGE_USERS)
     return user, selectors.account_get(user, account_id)
@@ -160,14 +170,9 @@ def account_create(request: HttpRequest, payload: AccountIn):
     """The one-time password is in this answer only; the account must change it at its first
     sign-in (no API token before that)."""
     user = require(request, Capability.MANAGE_USERS)
-    unit = Unit.objects.filter(bureau_id=user.bureau_id).get(pk=payload.unit)
-    officer = (
-        Officer.objects.filter(bureau_id=user.bureau_id).get(pk=payload.officer)
-        if payload.officer
-        else None
-    )
-    aides = Aide.objects.filter(bureau_id=user.bureau_id)
-    aide = aides.get(pk=payload.aide) if payload.aide else None
+    unit = _in_bureau(user, Unit, payload.unit, "unit")
+    officer = _in_bureau(user, Officer, payload.officer, "officer") if payload.officer else None
+    aide = _in_bureau(user, Aide, payload.aide, "aide") if payload.aide else None
     account, password = services.account_create(
         actor=user,
         username=payload.username,
@@ -203,7 +208,7 @@ def account_update(request: HttpRequest, account_id: Id, payload: AccountPatchIn
     user, account = _account(request, account_id)
     changes = payload.model_dump(exclude_unset=True)
     if changes.get("unit") is not None:
-        changes["unit"] = Unit.objects.filter(bureau_id=user.bureau_id).get(pk=changes["unit"])
+        changes["unit"] = _in_bureau(user, Unit, changes["unit"], "unit")
     services.account_update(actor=user, account=account, **changes)
     return _account_out(selectors.account_get(user, account_id))
 

@@ -444,14 +444,17 @@ def aide_get(user, pk: int) -> Aide:
 
 def org_changes(user, *, unit: Unit | None = None, officer: Officer | None = None, aide=None):
     """The history of a unit (what happened to it, and the transfers out of it), an officer or
-    an aide, newest first."""
+    an aide, newest first. A person's history is whole for whoever may see the person (the
+    caller fetched them through their scope): a transfer is filed under the unit the officer
+    left, and the new station's leaders read it too."""
+    qs = OrgChange.objects.select_related("officer", "aide", "unit")
+    if officer is not None:
+        return qs.filter(bureau_id=officer.bureau_id, officer=officer).order_by("-on", "-id")
+    if aide is not None:
+        return qs.filter(bureau_id=aide.bureau_id, aide=aide).order_by("-on", "-id")
     qs = OrgChange.objects.visible_to(user).select_related("officer", "aide", "unit")
     if unit is not None:
         qs = qs.filter(unit=unit)
-    if officer is not None:
-        qs = qs.filter(officer=officer)
-    if aide is not None:
-        qs = qs.filter(aide=aide)
     return qs.order_by("-on", "-id")
 
 

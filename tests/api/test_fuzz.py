@@ -68,6 +68,8 @@ def case_strategies(schema, county, mode: GenerationMode):
         "matter_id": _matters(county),
         **_corrections(county),
         "account_id": [county.user(p).pk for p in ("sibling", "auditor")],
+        "officer_id": [county.officers[k].pk for k in ("own", "other")],
+        "aide_id": [county.aides["own"].pk],
     }
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -171,7 +173,7 @@ def test_no_operation_answers_5xx(county, wsgi_app, persona, mode):
             case.validate_response(response, checks=[not_a_server_error])
 
         run()
-    assert len(labels) == 87  # every operation of the API was exercised
+    assert len(labels) == 98  # every operation of the API was exercised
 
 
 def test_the_harness_notices_a_5xx(county, wsgi_app, monkeypatch):

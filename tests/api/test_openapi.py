@@ -82,6 +82,19 @@ def test_openapi_document_loads_in_schemathesis(document):
         "POST /api/org/beats",
         "POST /api/org/beats/{beat_id}/end",
         "GET /api/org/coverage",
+        *(
+            f"{method} /api/org/{kind}"
+            for method in ("GET", "POST")
+            for kind in ("officers", "aides")
+        ),
+        *(
+            f"{method} /api/org/{kind}/{{{one}_id}}"
+            for method in ("GET", "PATCH")
+            for kind, one in (("officers", "officer"), ("aides", "aide"))
+        ),
+        "POST /api/org/officers/{officer_id}/transfer",
+        "POST /api/org/officers/{officer_id}/leave",
+        "POST /api/org/aides/{aide_id}/end",
         "GET /api/accounts",
         "POST /api/accounts",
         "GET /api/accounts/{account_id}",
@@ -156,9 +169,19 @@ def test_every_operation_has_summary_tags_and_error_responses(document):
             assert "422" in responses, label
 
 
+PEOPLE_INPUTS = (
+    "OfficerIn",
+    "OfficerPatchIn",
+    "OfficerTransferIn",
+    "LeaveIn",
+    "AideIn",
+    "AidePatchIn",
+)
+
+
 def test_input_schemas_forbid_unknown_fields(document):
     schemas = document["components"]["schemas"]
-    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn"):
+    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn", *PEOPLE_INPUTS):
         assert schemas[name]["additionalProperties"] is False, name
 
 
@@ -169,7 +192,7 @@ def test_strings_are_bounded_and_numbers_have_ranges(document):
         options = prop.get("anyOf", [prop])
         return all(o.get("type") != "string" or "maxLength" in o or "format" in o for o in options)
 
-    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn"):
+    for name in ("TokenIn", "AreaPatchIn", "BeatAssignIn", "BeatEndIn", *PEOPLE_INPUTS):
         for field, prop in schemas[name]["properties"].items():
             assert string_bounded(prop), (name, field)
     lat = schemas["AreaPatchIn"]["properties"]["latitude"]["anyOf"][0]

@@ -88,16 +88,17 @@ def officer_create(
     require(actor, Capability.MANAGE_ORG)
     unit = _visible_unit(actor, unit, "unit")
     badge_number = (badge_number or "").strip()
+    name = (name or "").strip()
     if _badge_taken(unit.bureau_id, badge_number):
         raise ValidationError({"badge_number": [_("An officer with this badge number exists.")]})
     officer = Officer(
         bureau_id=unit.bureau_id,
         unit=unit,
-        name=(name or "").strip(),
+        name=name,
         badge_number=badge_number,
         phone=_phone(phone, "phone"),
         title=(title or "").strip(),
-        pinyin_initials=pinyin_of(name or "")[1][:50],
+        pinyin_initials=pinyin_of(name)[1][:50],
     )
     # The constraints are checked above (badge) and by the database; full_clean's own check of
     # each constraint would cost a query apiece (a bulk import of hundreds of officers).
@@ -325,6 +326,17 @@ def _check_aide_kind(kind: str, subtype: str) -> None:
         raise ValidationError({"subtype": [_("Choose the security member's subtype.")]})
 
 
+def _check_started_on(started_on: dt.date | None) -> None:
+    """An aide's first day: not before 1980 (the mechanism's aides are recent), not more than a
+    month ahead."""
+    if started_on is None:
+        return
+    if started_on < dt.date(1980, 1, 1):
+        raise ValidationError({"started_on": [_("The date is too far in the past.")]})
+    if started_on > timezone.localdate() + dt.timedelta(days=FUTURE_DAYS):
+        raise ValidationError({"started_on": [_("The date is more than a month ahead.")]})
+
+
 def _aide_phone_taken(bureau_id: int, phone: str, exclude_pk: int | None = None) -> bool:
     qs = Aide.objects.filter(bureau_id=bureau_id, phone=phone, is_active=True)
     if exclude_pk:
@@ -353,7 +365,9 @@ def aide_create(
     subtype. The (mobile) phone identifies an active aide within the bureau."""
     require(actor, Capability.MANAGE_ORG)
     _check_aide_area(actor, area)
+    name = (name or "").strip()
     subtype = subtype or ""
+    _check_started_on(started_on)
     _check_aide_kind(kind, subtype)
     phone = _phone(phone, "phone")
     if phone and _aide_phone_taken(area.bureau_id, phone):
@@ -361,12 +375,12 @@ def aide_create(
     aide = Aide(
         bureau_id=area.bureau_id,
         area=area,
-        name=(name or "").strip(),
+        name=name,
         kind=kind,
         subtype=subtype,
         phone=phone,
         started_on=started_on,
-        pinyin_initials=pinyin_of(name or "")[1][:50],
+        pinyin_initials=pinyin_of(name)[1][:50],
     )
     # Kind/subtype and the active phone are checked above and by the database constraints.
     aide.full_clean(validate_constraints=False)
@@ -400,6 +414,8 @@ def aide_update(*, actor, aide: Aide, **changes: Any) -> Aide:
         changes["subtype"] = changes["subtype"] or ""
     if "area" in changes:
         _check_aide_area(actor, changes["area"])
+    if "started_on" in changes:
+        _check_started_on(changes["started_on"])
 
     def prepare(aide: Aide) -> None:
         _check_aide_kind(aide.kind, aide.subtype)
