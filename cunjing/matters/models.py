@@ -57,6 +57,13 @@ class Source(models.TextChoices):
 # Sources where the reporter reads the answers on the portal by their tracking code.
 PUBLIC_SOURCES = frozenset({Source.PORTAL, Source.OPEN311})
 
+# What the public reaches by a tracking code (the portal's tracking page and the reporter's
+# actions, Open311's lookups): only what a resident submitted there themselves. A matter staff
+# entered — a crime lead above all, with its informant's details — is never reachable by its
+# code, whoever holds it. (A lead a resident sent shows its informant the state and the replies
+# only: never its text, place or outcome — ``open311.selectors``, ``portal.selectors``.)
+PUBLICLY_TRACKABLE = Q(source__in=PUBLIC_SOURCES)
+
 
 class State(models.TextChoices):
     NEW = "new", _("New")

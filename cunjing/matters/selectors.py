@@ -25,6 +25,7 @@ from cunjing.matters.models import (
     LEVEL_ORDER,
     OPEN_STATES,
     PUBLIC_SOURCES,
+    PUBLICLY_TRACKABLE,
     Matter,
     MatterKind,
     MatterReply,
@@ -220,10 +221,10 @@ def possible_duplicates(user, matter: Matter) -> list[tuple[Matter, float]]:
 
 def matter_by_code(*, bureau_id: int, tracking_code: str) -> Matter:
     """The matter of a tracking code (the reporter's key; the portal's read). DoesNotExist for
-    an unknown code."""
+    an unknown code, and for a matter the public may not track (``PUBLICLY_TRACKABLE``)."""
     code = normalize_tracking_code(tracking_code)
     return Matter.objects.select_related("area", "handling_unit").get(
-        bureau_id=bureau_id, tracking_code=code
+        PUBLICLY_TRACKABLE, bureau_id=bureau_id, tracking_code=code
     )
 
 

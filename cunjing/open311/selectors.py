@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from cunjing.core.validators import ascii_int
 from cunjing.matters.models import (
     OPEN_STATES,
-    PUBLIC_SOURCES,
+    PUBLICLY_TRACKABLE,
     Matter,
     MatterCategory,
     MatterEvent,
@@ -122,7 +122,7 @@ class PublicRequest:
 def _annotated(qs: QuerySet) -> QuerySet:
     latest_event = MatterEvent.objects.filter(matter=OuterRef("pk")).order_by("-created_at", "-id")
     return (
-        qs.filter(source__in=PUBLIC_SOURCES)
+        qs.filter(PUBLICLY_TRACKABLE)
         .select_related("area", "handling_unit", "category")
         .annotate(updated=Subquery(latest_event.values("created_at")[:1]))
     )
@@ -187,7 +187,7 @@ def _with_tokens(matters: list[Matter]) -> list[PublicRequest]:
 def requests_by_codes(bureau_id: int, codes: list[str]) -> list[PublicRequest]:
     """The public requests of these tracking codes (unknown codes are left out), newest first."""
     codes = [normalize_tracking_code(c) for c in codes if c.strip()][:LIST_LIMIT]
-    qs = Matter.objects.filter(bureau_id=bureau_id, tracking_code__in=codes)
+    qs = Matter.objects.filter(PUBLICLY_TRACKABLE, bureau_id=bureau_id, tracking_code__in=codes)
     return _with_tokens(list(_annotated(qs).order_by("-created_at", "-id")))
 
 

@@ -21,3 +21,11 @@ def new_matter(county, persona: str = "beat", area: str = "own", **fields):
         client_uuid=uuid.uuid4(),
         **defaults,
     )
+
+
+def public_matter(county, area: str = "own", **fields):
+    """A matter a resident submitted on the portal: the only kind the public tracks by code
+    (``matters.models.PUBLICLY_TRACKABLE``)."""
+    defaults = {"kind": "request", "description": "村口路灯坏了，晚上很黑"}
+    defaults.update(fields)
+    return services.matter_submit(area=county.areas[area], **defaults)

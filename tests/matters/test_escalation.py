@@ -19,7 +19,7 @@ from cunjing.core.models import AuditEvent
 from cunjing.matters import selectors, services, tasks
 from cunjing.matters.models import Matter, MatterBreach, MatterEvent, SlaPolicy
 from cunjing.stats import selectors as stats
-from tests.matters import new_matter
+from tests.matters import new_matter, public_matter
 
 
 def test_a_breached_matter_is_escalated_exactly_once(county):
@@ -217,7 +217,7 @@ def test_tracking_codes_are_unguessable_and_unique(county):
     codes = {new_matter(county, description=f"事{i}").tracking_code for i in range(20)}
     assert len(codes) == 20
     assert all(len(c) == 12 and set(c) <= set(services.TRACKING_ALPHABET) for c in codes)
-    m = new_matter(county)
+    m = public_matter(county)
     assert (
         selectors.matter_by_code(bureau_id=m.bureau_id, tracking_code=m.tracking_code.lower()) == m
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cunjing.core.models import AuditEvent
 from cunjing.matters import services
 from cunjing.matters.models import Action, Level, Matter, MatterEvent, State
-from tests.matters import new_matter
+from tests.matters import new_matter, public_matter
 
 EXPECTED = {
     (State.NEW, Action.ACCEPT): State.ACCEPTED,
@@ -56,16 +56,17 @@ def test_the_table_is_exactly_the_documented_one():
 
 
 def _at(county, state: str) -> Matter:
-    """A matter of the beat officer brought into ``state`` through the services."""
+    """A resident's matter (the reporter's actions go by its code) brought into ``state``
+    through the services."""
     beat = county.user("beat")
-    m = new_matter(county)
+    m = public_matter(county)
     if state == State.NEW:
         return m
     if state in (State.REFERRED,):
         return services.matter_refer(actor=beat, matter=m, body="乡政府")
     if state == State.MERGED:
         # merged into a matter since resolved: its reporter may rate and reopen
-        other = new_matter(county)
+        other = public_matter(county)
         merged = services.matter_merge(actor=beat, matter=m, target_id=other.pk)
         services.matter_accept(actor=beat, matter=other)
         services.matter_reply(actor=beat, matter=other, channel="phone", text="已处理")
@@ -177,7 +178,7 @@ def test_escalation_goes_exactly_one_level_up_and_restarts_the_clocks(county):
 
 def test_closing_needs_a_reply_when_the_reporter_is_known(county):
     beat = county.user("beat")
-    m = new_matter(county)
+    m = public_matter(county, reporter_name="李大爷", reporter_phone="13903750001")
     services.matter_accept(actor=beat, matter=m)
     services.matter_resolve(actor=beat, matter=m, resolution="处理完毕")
     with pytest.raises(ValidationError):

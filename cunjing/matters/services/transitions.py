@@ -30,6 +30,7 @@ from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, Capability, NonUserActor, Role, has_capability
 from cunjing.matters.models import (
     LEVEL_ORDER,
+    PUBLICLY_TRACKABLE,
     Action,
     Level,
     Matter,
@@ -408,7 +409,9 @@ def matter_mark_case(*, actor, matter: Matter, case_number: str) -> Matter:
 
 def _by_code(bureau_id: int, tracking_code: str) -> Matter:
     code = normalize_tracking_code(tracking_code)
-    return Matter.objects.select_for_update().get(bureau_id=bureau_id, tracking_code=code)
+    return Matter.objects.select_for_update().get(
+        PUBLICLY_TRACKABLE, bureau_id=bureau_id, tracking_code=code
+    )
 
 
 @transaction.atomic
