@@ -33,6 +33,7 @@ run: setup
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo --if-empty
 	@echo "cunjing: serving on http://127.0.0.1:$(PORT)/"
+	@echo "cunjing: every demo account is listed at http://127.0.0.1:$(PORT)/accounts/users/ (sign in as secadmin)"
 	PASSWORD_MAX_AGE_DAYS=$${PASSWORD_MAX_AGE_DAYS:-0} TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} exec $(BIN)/gunicorn cunjing.wsgi -c cunjing/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 test: setup

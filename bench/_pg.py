@@ -212,8 +212,9 @@ def build_county(kind: str):
 
 
 def beat_accounts(bureau, n: int) -> list[Beat]:
-    """Accounts for up to ``n`` beat officers of ``bureau`` (through the accounts service), each
-    with the first village or community of their beat and the unit serving it."""
+    """Accounts for up to ``n`` beat officers of ``bureau`` (their own, as the demo county gives
+    every officer one, else a new one through the accounts service), each with the first
+    village or community of their beat and the unit serving it."""
     from django.db import transaction
 
     from cunjing.accounts import services as accounts
@@ -225,8 +226,8 @@ def beat_accounts(bureau, n: int) -> list[Beat]:
     password = _password()
     found: list[Beat] = []
     officers = (
-        Officer.objects.filter(bureau=bureau, user__isnull=True)
-        .select_related("unit")
+        Officer.objects.filter(bureau=bureau)
+        .select_related("unit", "user")
         .order_by("unit__path", "pk")
     )
     with transaction.atomic():
@@ -241,7 +242,10 @@ def beat_accounts(bureau, n: int) -> list[Beat]:
             )
             if beat is None:
                 continue
-            user = accounts.user_create(
+            user = getattr(officer, "user", None)  # None: no account (a reverse one-to-one)
+            if user is not None and user.role != Role.BEAT_OFFICER:
+                continue
+            user = user or accounts.user_create(
                 actor=SYSTEM,
                 username=f"bench-{officer.badge_number}",
                 password=password,

@@ -3,6 +3,13 @@
 ``make_plan(seed)`` is pure (no database): the same seed gives the same names, phones, badge
 numbers and coordinates. ``build(plan, password=...)`` writes it in one transaction with
 ``actor=SYSTEM``, so every row has its audit event and a failure leaves nothing.
+
+People and accounts: 217 beat officers (one per central office and per workstation, as the
+source says), a leader at every station (所长) and every central office (主任), the 局长 and a
+副局长 at the bureau — every one of them with an account (:func:`account_role` says which role,
+``demo.accounts`` how it is named) — the aides of every village and community, those of one
+station (``AIDE_ACCOUNTS_STATION``) with accounts, and the three admins. All accounts share the
+demo password.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
 from cunjing.core.roles import SYSTEM, Role
 from cunjing.core.validators import normalize_phone
+from cunjing.demo import accounts as demo_accounts
 from cunjing.demo import wugang as w
 from cunjing.demo.geo import voronoi_boundaries
 from cunjing.org import services as org
@@ -65,6 +73,26 @@ DEMO_USERNAMES = (
 )
 
 BUREAU_KEY = "bureau"
+
+# The officers of the bureau itself and the bureau role each one's account holds: the 局长
+# commands, the 副局长 inspects (the source names both; neither walks a beat).
+BUREAU_LEADERS = (
+    (w.BUREAU_DIRECTOR, "局长", Role.COMMANDER),
+    (w.DEPUTY_DIRECTOR, "副局长", Role.INSPECTOR),
+)
+BEAT_OFFICER_TITLE = "包村社民警"  # at a workstation
+OFFICE_OFFICER_TITLE = "中心警务室民警"  # the beat officer of a central office's community
+STATION_LEADER_TITLE = "所长"
+OFFICE_LEADER_TITLE = "中心警务室主任"
+
+# The one station whose aides all get accounts (the demo personas' station): enough to try
+# the aides' side of the mechanism without an account for each of the county's 460 aides.
+AIDE_ACCOUNTS_STATION = w.DEMO_STATION
+
+
+def station_name(short: str) -> str:
+    """杨庄 → 杨庄派出所."""
+    return f"{short}派出所"
 
 
 # --- The plan ------------------------------------------------------------------------------
@@ -136,6 +164,32 @@ class Plan:
         """SHA-256 of everything the seed decides: equal plans, equal digests."""
         payload = json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def account_role(officer: OfficerSpec, unit_kind: str) -> str:
+    """The role of an officer's demo account, from their post; each is a role whose unit kinds
+    (``accounts.services.ROLE_UNIT_KINDS``) hold the officer's unit, which becomes the
+    account's jurisdiction:
+
+    - on a beat, posted at a workstation or a central office → beat officer (their own areas);
+    - no beat, at a central office (its 主任) → office leader (the office's subtree);
+    - no beat, at a station (its 所长) → station leader (the station's subtree);
+    - at the bureau: only the roles ``BUREAU_LEADERS`` gives — the 局长 commander, the 副局长
+      inspector (the whole county); any other bureau officer would get no account role, and
+      the demo has none.
+    """
+    if officer.beats:
+        role = Role.BEAT_OFFICER
+    elif unit_kind == UnitKind.OFFICE:
+        role = Role.OFFICE_LEADER
+    elif unit_kind == UnitKind.STATION:
+        role = Role.STATION_LEADER
+    else:
+        roles = {(name, title): r for name, title, r in BUREAU_LEADERS}
+        role = roles.get((officer.name, officer.title), "")
+    if unit_kind not in account_services.ROLE_UNIT_KINDS.get(role, ()):
+        raise ValueError(f"no account role for {officer.name} ({officer.title}) at a {unit_kind}")
+    return role
 
 
 class _People:
@@ -246,7 +300,7 @@ def make_plan(seed: int = DEFAULT_SEED) -> Plan:
             UnitSpec(
                 f"station:{short}",
                 UnitKind.STATION,
-                f"{short}派出所",
+                station_name(short),
                 BUREAU_KEY,
                 f"舞钢市{t.name}{t.road if short == t.short else short + '街'}"
                 f"{rng.randint(1, 199)}号",
@@ -338,7 +392,7 @@ def make_plan(seed: int = DEFAULT_SEED) -> Plan:
                 badge_number=f"{badges[len(officers)]:06d}",
                 phone=people.mobile(),
                 unit_key=unit.key,
-                title="中心警务室民警" if community else "包村社民警",
+                title=OFFICE_OFFICER_TITLE if community else BEAT_OFFICER_TITLE,
                 beats=beats,
             )
         )
@@ -375,32 +429,89 @@ def make_plan(seed: int = DEFAULT_SEED) -> Plan:
                 )
             )
 
-    # The demo accounts: the personas of the mechanism around 瓦房沟村.
+    # Leaders: the bureau's 局长 and 副局长, a 所长 at every station, a 主任 at every central
+    # office; officers without a beat, with badges drawn after the beat officers'.
+    posts = [(BUREAU_KEY, name, title) for name, title, _role in BUREAU_LEADERS]
+    posts += [
+        (s.key, people.name(female=rng.random() < 0.1), STATION_LEADER_TITLE) for s in stations
+    ]
+    posts += [(o.key, people.name(female=rng.random() < 0.2), OFFICE_LEADER_TITLE) for o in offices]
+    taken = {int(o.badge_number) for o in officers}
+    free = [b for b in range(410100, 420000) if b not in taken]
+    for (unit_key, name, title), badge in zip(
+        posts, sorted(rng.sample(free, len(posts))), strict=True
+    ):
+        officers.append(
+            OfficerSpec(
+                name=name,
+                badge_number=f"{badge:06d}",
+                phone=people.mobile(),
+                unit_key=unit_key,
+                title=title,
+                beats=(),
+            )
+        )
+
+    # The accounts. First the personas of the mechanism around 瓦房沟村, in the logins table's
+    # order: each one the account of an officer or an aide of the plan (but the three admins).
+    unit_kind = {u.key: u.kind for u in (bureau_unit, *stations, *offices, *workstations)}
     demo_code = village_codes[w.DEMO_VILLAGE]
     demo_ws = next(u for u in workstations if demo_code in u.serves)
-    demo_officer = next(o for o in officers if o.unit_key == demo_ws.key)
+    demo_station = f"station:{w.DEMO_STATION}"
+
+    def officer_at(unit_key: str, title: str) -> OfficerSpec:
+        return next(o for o in officers if (o.unit_key, o.title) == (unit_key, title))
+
+    def persona(username: str, officer: OfficerSpec) -> UserSpec:
+        role = account_role(officer, unit_kind[officer.unit_key])
+        return UserSpec(
+            username, role, officer.unit_key, officer.name, officer_badge=officer.badge_number
+        )
+
     demo_aide = next(
         i
         for i, a in enumerate(aides)
         if a.area_code == demo_code and a.kind == AideKind.SECURITY_MEMBER
     )
-    users = (
-        UserSpec("commander", Role.COMMANDER, BUREAU_KEY, w.BUREAU_DIRECTOR),
-        UserSpec("inspector", Role.INSPECTOR, BUREAU_KEY, w.DEPUTY_DIRECTOR),
-        UserSpec("station-leader", Role.STATION_LEADER, f"station:{w.DEMO_STATION}", people.name()),
-        UserSpec("office-leader", Role.OFFICE_LEADER, demo_ws.parent_key, people.name()),
-        UserSpec(
-            "beat-officer",
-            Role.BEAT_OFFICER,
-            demo_ws.key,
-            demo_officer.name,
-            officer_badge=demo_officer.badge_number,
-        ),
+    users = [
+        persona("commander", officer_at(BUREAU_KEY, BUREAU_LEADERS[0][1])),
+        persona("inspector", officer_at(BUREAU_KEY, BUREAU_LEADERS[1][1])),
+        persona("station-leader", officer_at(demo_station, STATION_LEADER_TITLE)),
+        persona("office-leader", officer_at(demo_ws.parent_key, OFFICE_LEADER_TITLE)),
+        persona("beat-officer", officer_at(demo_ws.key, BEAT_OFFICER_TITLE)),
         UserSpec("aide", Role.AIDE, demo_ws.key, aides[demo_aide].name, aide_index=demo_aide),
         UserSpec("sysadmin", Role.SYSADMIN, BUREAU_KEY, people.name()),
         UserSpec("secadmin", Role.SECADMIN, BUREAU_KEY, people.name(female=True)),
         UserSpec("auditor", Role.AUDITOR, BUREAU_KEY, people.name(female=True)),
-    )
+    ]
+    # Then every other officer and leader, named by their police number ...
+    linked = {u.officer_badge for u in users}
+    for o in officers:
+        if o.badge_number not in linked:
+            users.append(persona(demo_accounts.officer_username(o.badge_number), o))
+    # ... and every other aide of one station, on the workstation (else the office) serving
+    # the aide's area, as ``org.selectors.serving_unit`` chooses it.
+    serving: dict[str, str] = {}
+    for u in (*workstations, *offices):
+        for code in u.serves:
+            serving.setdefault(code, u.key)
+    parent = {u.key: u.parent_key for u in (*stations, *offices, *workstations)}
+
+    def station_of(unit_key: str) -> str:
+        while unit_kind[unit_key] != UnitKind.STATION:
+            unit_key = parent[unit_key]
+        return unit_key
+
+    aide_station = f"station:{AIDE_ACCOUNTS_STATION}"
+    nth: dict[str, int] = {}
+    for i, a in enumerate(aides):
+        nth[a.area_code] = nth.get(a.area_code, 0) + 1
+        unit_key = serving[a.area_code]
+        if i == demo_aide or station_of(unit_key) != aide_station:
+            continue
+        username = demo_accounts.aide_username(a.area_code, nth[a.area_code])
+        users.append(UserSpec(username, Role.AIDE, unit_key, a.name, aide_index=i))
+
     return Plan(
         seed=seed,
         bureau_unit=bureau_unit,
@@ -408,7 +519,7 @@ def make_plan(seed: int = DEFAULT_SEED) -> Plan:
         units=(*stations, *offices, *workstations),
         officers=tuple(officers),
         aides=tuple(aides),
-        users=users,
+        users=tuple(users),
     )
 
 
@@ -536,17 +647,20 @@ def build(plan: Plan, *, password: str, progress: Progress | None = None) -> Dem
             )
         done(5, len(plan.aides))
 
-        for u in plan.users:
-            account_services.user_create(
-                actor=SYSTEM,
-                username=u.username,
-                password=password,
-                role=u.role,
-                unit=county.units[u.unit_key],
-                full_name=u.full_name,
-                officer=officers[u.officer_badge] if u.officer_badge else None,
-                aide=aides[u.aide_index] if u.aide_index is not None else None,
-            )
+        # Every account through ``user_create`` (its checks, pinyin, flags, audit event), with
+        # the demo password hashed once for all of them (demo only: see shared_password_hash).
+        with demo_accounts.shared_password_hash(password):
+            for u in plan.users:
+                account_services.user_create(
+                    actor=SYSTEM,
+                    username=u.username,
+                    password=password,
+                    role=u.role,
+                    unit=county.units[u.unit_key],
+                    full_name=u.full_name,
+                    officer=officers[u.officer_badge] if u.officer_badge else None,
+                    aide=aides[u.aide_index] if u.aide_index is not None else None,
+                )
         done(6, len(plan.users))
     county.seconds = time.monotonic() - started
     return county

@@ -25,9 +25,11 @@ dated today get a ``created_at`` no later than now).
   launch rate (Poisson per officer and day), so that charts over the years are not empty but
   the demo stays small.
 - *Recent* (the last ``RECENT_DAYS`` days up to ``end``): the mature mechanism at
-  ``RECENT_FACTOR`` of the launch rate, with a work log on nearly every working day. Officers who
-  have an account someone can sign in with (the demo's ``beat-officer``) get records on each of
-  the last ``SPOTLIGHT_DAYS`` days, some of them needing a follow-up, so their "today" is alive.
+  ``RECENT_FACTOR`` of the launch rate, with a work log on nearly every working day. The officers
+  in the spotlight (those behind the demo's persona accounts: ``beat-officer``) get records on
+  each of the last ``SPOTLIGHT_DAYS`` days, some of them needing a follow-up, so their "today"
+  is alive. (Only them: every officer can sign in, but a spotlight on all 217 would make the
+  last week several times busier than the year before it.)
 
 Work logs: in the launch and recent phases one per officer per working day (and on any other
 day with records); in between only on days with records. The text summarises the day's records.
@@ -48,9 +50,10 @@ audit event and upsert the counters per record, far too slow for ~200,000 rows. 
 - the audit trail gets ONE event per stage (action ``demo.simulate``, actor ``None`` = the
   system) with the stage, its date range and the number of rows of each kind, plus the rebuild's
   own ``stats.rebuild`` event — not one event per record;
-- beat officers without an account get one (``demo.simulate`` stage ``accounts``): records need
-  ``recorded_by``. Those accounts have an unusable password (a security administrator sets one
-  before anyone can sign in).
+- the demo county's builder gives every officer an account (``builder.make_plan``); a beat
+  officer still without one (another bureau, as the tests' small county) gets one here, through
+  ``accounts.services.user_create`` like the builder's, signing in with the ``password`` given:
+  records need ``recorded_by``.
 
 Records get ``unit`` = the unit serving the area (as ``org.selectors.serving_unit``
 chooses it for the officer), ``officer`` = the beat officer, ``recorded_by`` = the officer's
@@ -65,20 +68,21 @@ import time
 import uuid
 import zoneinfo
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from stdnum.cn import ric
 
+from cunjing.accounts import services as account_services
 from cunjing.accounts.models import User
 from cunjing.core import audit
 from cunjing.core.roles import SYSTEM, Role
-from cunjing.demo import texture, wugang
+from cunjing.demo import accounts as demo_accounts
+from cunjing.demo import builder, texture, wugang
 from cunjing.demo.calibration import (
     BETWEEN_FACTOR,
     FOLLOW_UP_SHARE,
@@ -119,7 +123,6 @@ from cunjing.fieldwork.models import (
 )
 from cunjing.org import selectors as org_selectors
 from cunjing.org.models import AreaKind, Beat, Bureau, Officer, Unit
-from cunjing.org.services import pinyin_of
 from cunjing.stats.models import DailyCount
 from cunjing.stats.services import RebuildResult, rebuild
 
@@ -145,7 +148,7 @@ class SimOfficer:
     name: str
     unit_id: int
     user_id: int | None
-    signs_in: bool  # has an account someone can sign in with
+    spotlight: bool  # records on each of the last days (see the module's docstring)
     areas: list[BeatArea]
     first_day: dt.date
     last_day: dt.date | None  # exclusive
@@ -164,8 +167,11 @@ def _serving_units(bureau: Bureau) -> dict[int, list[Unit]]:
     return served
 
 
-def load_officers(bureau: Bureau, *, start: dt.date, end: dt.date) -> list[SimOfficer]:
-    """The beat officers with a beat overlapping ``start``–``end``, in badge order."""
+def load_officers(
+    bureau: Bureau, *, start: dt.date, end: dt.date, spotlight: Collection[str] = ()
+) -> list[SimOfficer]:
+    """The beat officers with a beat overlapping ``start``–``end``, in badge order; those whose
+    active account is named in ``spotlight`` are in the spotlight."""
     served = _serving_units(bureau)
     beats = (
         Beat.objects.filter(bureau=bureau, start_date__lte=end)
@@ -176,10 +182,10 @@ def load_officers(bureau: Bureau, *, start: dt.date, end: dt.date) -> list[SimOf
     users = dict(
         User.objects.filter(bureau=bureau, officer__isnull=False).values_list("officer_id", "id")
     )
-    signs_in = set(
-        User.objects.filter(bureau=bureau, officer__isnull=False, is_active=True)
-        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .values_list("officer_id", flat=True)
+    in_spotlight = set(
+        User.objects.filter(
+            bureau=bureau, officer__isnull=False, is_active=True, username__in=list(spotlight)
+        ).values_list("officer_id", flat=True)
     )
     officers: dict[int, SimOfficer] = {}
     for beat in beats:
@@ -194,7 +200,7 @@ def load_officers(bureau: Bureau, *, start: dt.date, end: dt.date) -> list[SimOf
                 name=beat.officer.name,
                 unit_id=beat.officer.unit_id,
                 user_id=users.get(beat.officer_id),
-                signs_in=beat.officer_id in signs_in,
+                spotlight=beat.officer_id in in_spotlight,
                 areas=[],
                 first_day=beat.start_date,
                 last_day=beat.end_date,
@@ -213,37 +219,31 @@ def load_officers(bureau: Bureau, *, start: dt.date, end: dt.date) -> list[SimOf
     return list(officers.values())
 
 
-def create_accounts(bureau: Bureau, officers: list[SimOfficer]) -> list[str]:
-    """Give every simulated officer without an account one (bulk; unusable password, so nobody
-    can sign in with it until a security administrator sets a password). Returns the new
-    usernames."""
+def create_accounts(officers: list[SimOfficer], *, password: str) -> list[str]:
+    """Give every simulated officer without an account one: a beat officer's, on the officer's
+    unit, named by the police number, signing in with ``password`` — through
+    ``accounts.services.user_create`` (its checks, pinyin and audit event), the password hashed
+    once (``demo.accounts.shared_password_hash``). Returns the new usernames."""
     missing = [o for o in officers if o.user_id is None]
     if not missing:
         return []
-    by_id = Officer.objects.in_bulk([o.officer_id for o in missing])
-    users = [
-        User(
-            username=f"{bureau.code}-{by_id[o.officer_id].badge_number}",
-            password=make_password(None),
-            full_name=o.name,
-            pinyin=pinyin_of(o.name)[0],
-            pinyin_initials=pinyin_of(o.name)[1],
-            role=Role.BEAT_OFFICER,
-            bureau=bureau,
-            unit_id=o.unit_id,
-            officer_id=o.officer_id,
-        )
-        for o in missing
-    ]
-    User.objects.bulk_create(users, batch_size=500)
-    ids = dict(
-        User.objects.filter(officer_id__in=[o.officer_id for o in missing]).values_list(
-            "officer_id", "id"
-        )
-    )
-    for o in missing:
-        o.user_id = ids[o.officer_id]
-    return [u.username for u in users]
+    by_id = Officer.objects.select_related("unit").in_bulk([o.officer_id for o in missing])
+    usernames = []
+    with demo_accounts.shared_password_hash(password):
+        for o in missing:
+            officer = by_id[o.officer_id]
+            user = account_services.user_create(
+                actor=SYSTEM,
+                username=demo_accounts.officer_username(officer.badge_number),
+                password=password,
+                role=Role.BEAT_OFFICER,
+                unit=officer.unit,
+                full_name=officer.name,
+                officer=officer,
+            )
+            o.user_id = user.pk
+            usernames.append(user.username)
+    return usernames
 
 
 # --- The simulation -------------------------------------------------------------------------
@@ -440,7 +440,7 @@ class _Simulation:
         if chunk.phase == "recent":
             spotlight_from = self.end - dt.timedelta(days=SPOTLIGHT_DAYS - 1)
             for i, o in enumerate(self.officers):
-                if not o.signs_in:
+                if not o.spotlight:
                     continue
                 for j, day in enumerate(chunk.days):
                     if day >= spotlight_from and o.active(day):
@@ -652,7 +652,7 @@ class _Simulation:
                 busy = bool(total[i, j])
                 if not busy and (chunk.phase == "between" or not o.active(day)):
                     continue
-                spotlight = o.signs_in and chunk.phase == "recent" and day >= spotlight_from
+                spotlight = o.spotlight and chunk.phase == "recent" and day >= spotlight_from
                 done: Counter = Counter()
                 for kind in KINDS:
                     for _ in range(int(counts[kind][i, j])):
@@ -708,18 +708,24 @@ def simulate(
     start: dt.date = SOURCE_FROM,
     end: dt.date | None = None,
     seed: int = 2014,
+    password: str | None = None,
+    spotlight: Collection[str] = builder.DEMO_USERNAMES,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Simulate the field work of every beat officer of ``bureau`` from ``start`` to ``end``
     (default: today, Asia/Shanghai) with ``seed``; see the module's docstring for the phases and
     their volumes. One transaction. Refuses (``ValueError``) when the bureau already has field
-    records in the range: the simulation adds to an empty field-work history, it never merges.
+    records in the range: the simulation adds to an empty field-work history, it never merges;
+    and when a beat officer has no account and no ``password`` is given for the one they get.
+    ``spotlight``: the usernames whose officers work on each of the last days (default: the
+    demo's personas).
 
     Writes in bulk, not through ``fieldwork.services``: ONE audit event ``demo.simulate`` per
-    stage (accounts, each phase) instead of one per record, and the roll-up counters of the
-    range recomputed from the raw records at the end (``stats.services.rebuild``).
-    ``progress(label, rows_by_kind, seconds)`` is called after every chunk (a month, or a year
-    of the thin phase) and after the counters."""
+    stage (each phase, the follow-ups, the corrections) instead of one per record, and the
+    roll-up counters of the range recomputed from the raw records at the end
+    (``stats.services.rebuild``). ``progress(label, rows_by_kind, seconds)`` is called after the
+    accounts it had to create (if any), after every chunk (a month, or a year of the thin
+    phase) and after the counters."""
     end = end or timezone.localdate()
     if end > timezone.localdate():
         raise ValueError("the simulation cannot go past today")
@@ -734,12 +740,14 @@ def simulate(
                 raise ValueError(
                     f"{bureau} already has {model._meta.verbose_name_plural} in the range"
                 )
-        officers = load_officers(bureau, start=start, end=end)
-        usernames = create_accounts(bureau, officers)
-        result.accounts = len(usernames)
-        _stage_event(bureau, "accounts", start, end, {"accounts": len(usernames)})
-        if progress:
-            progress("accounts", {"accounts": len(usernames)}, time.monotonic() - started)
+        officers = load_officers(bureau, start=start, end=end, spotlight=spotlight)
+        if any(o.user_id is None for o in officers):
+            if password is None:
+                raise ValueError("beat officers without an account: pass the password for theirs")
+            usernames = create_accounts(officers, password=password)
+            result.accounts = len(usernames)
+            if progress:
+                progress("accounts", {"accounts": len(usernames)}, time.monotonic() - started)
         sim = _Simulation(bureau, officers, seed=seed, end=end)
         by_phase: dict[str, Counter] = {}
         chunks = plan_chunks(start, end)

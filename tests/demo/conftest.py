@@ -12,6 +12,9 @@ The full demo is built by ``demo --reset`` over a first ``demo --no-simulate`` b
 former class fixture of the county tests did: ``--no-simulate``, ``--reset`` and the
 determinism of a build (the same seed gives the same county) are checked on these two builds
 without building the full demo twice.
+
+The builds write the list of the demo accounts (``demo-accounts.csv``) into a temporary
+``VAR_DIR``, not into the working tree's ``var/``.
 """
 
 from __future__ import annotations
@@ -20,16 +23,16 @@ import io
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
-from django.utils import timezone
 
 from cunjing.accounts.models import User
-from cunjing.demo import builder, calibration
-from cunjing.demo import fieldwork as simulation
+from cunjing.demo import accounts as demo_accounts
+from cunjing.demo import builder
 from cunjing.fieldwork.models import HouseholdVisit, WorkLog
 from cunjing.matters.models import MatterCategory
 from cunjing.org.models import Bureau
@@ -47,9 +50,7 @@ class FirstBuild:
     field_records: int  # household visits and work logs
     residents: int
     matter_categories: int
-    # ``builder.county_digest`` once the simulation's first stage (``create_accounts``) has given
-    # the beat officers their accounts, as the full demo's simulation does.
-    digest: str
+    digest: str  # ``builder.county_digest``
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class FullDemo:
     seconds: float
     digest: str  # ``builder.county_digest`` right after the build
     first: FirstBuild
+    accounts_file: Path  # the list of the demo accounts the command wrote
 
     @property
     def bureau(self) -> Bureau:
@@ -75,10 +77,6 @@ def _first_build() -> FirstBuild:
         HouseholdVisit.objects.filter(bureau=bureau).count()
         + WorkLog.objects.filter(bureau=bureau).count()
     )
-    officers = simulation.load_officers(
-        bureau, start=calibration.SOURCE_FROM, end=timezone.localdate()
-    )
-    simulation.create_accounts(bureau, officers)
     return FirstBuild(
         users=users,
         field_records=field_records,
@@ -89,17 +87,20 @@ def _first_build() -> FirstBuild:
 
 
 @pytest.fixture(scope="module")
-def full_demo(django_db_setup, django_db_blocker):
+def full_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """``manage.py demo --no-simulate``, then ``manage.py demo --reset`` (seed 2014, simulation
-    to today), with the demo password from the environment and fast hashing, once for the
-    module; rolled back after its last test."""
+    to today), with the demo password from the environment, fast hashing and a temporary
+    ``VAR_DIR``, once for the module; rolled back after its last test."""
     previous = os.environ.get(builder.PASSWORD_ENV)
     os.environ[builder.PASSWORD_ENV] = PASSWORD
     try:
         with (
             django_db_blocker.unblock(),
             transaction.atomic(),
-            override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+            override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                VAR_DIR=tmp_path_factory.mktemp("var"),
+            ),
         ):
             first = _first_build()
             out = io.StringIO()
@@ -118,6 +119,7 @@ def full_demo(django_db_setup, django_db_blocker):
                 seconds=seconds,
                 digest=builder.county_digest(bureau),
                 first=first,
+                accounts_file=demo_accounts.accounts_file(),
             )
             transaction.set_rollback(True)
     finally:

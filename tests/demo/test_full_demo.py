@@ -1,19 +1,21 @@
 """The full demo county — ``manage.py demo`` with its registry and simulated field work — read
 by every test of this module from ONE build (``full_demo`` in ``tests/demo/conftest.py``: a
 first ``demo --no-simulate``, then ``demo --reset``). Its shape, people, accounts and audit
-trail; what the command printed, ``--no-simulate``, ``--reset``, the same county from the same
-seed and the flags on a database holding the demo; the registry of its 217 areas; and its
-simulated field work: the results table for 2014-09-01..2015-01-20 is the source's within 5 %,
-the counters equal a recount of the raw records over the whole history, and the demo beat
-officer has work in the last days. Determinism and the details of the simulation are checked on
-the small county in ``test_simulation_small.py``; the command's plan, flags and password without
-a build in ``test_command.py``.
+trail — every officer and leader with an account, and the aides of one station; what the
+command printed and the list of accounts it wrote, ``--no-simulate``, ``--reset``, the same
+county from the same seed and the flags on a database holding the demo; the registry of its
+217 areas; and its simulated field work: the results table for 2014-09-01..2015-01-20 is the
+source's within 5 %, the counters equal a recount of the raw records over the whole history,
+and the demo beat officer has work in the last days. Determinism and the details of the
+simulation are checked on the small county in ``test_simulation_small.py``; the command's plan,
+flags and password without a build in ``test_command.py``.
 
 The tests stay in this one module so that the build happens once: under pytest-xdist,
 ``--dist loadfile`` (as ``scripts/test.sh`` runs it) gives the whole module to one worker."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -25,7 +27,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
 from django.test import RequestFactory
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from cunjing.accounts.models import User
 from cunjing.core.models import AuditEvent
@@ -41,6 +44,7 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
+from cunjing.org import selectors as org_selectors
 from cunjing.org.models import (
     Aide,
     Area,
@@ -60,6 +64,14 @@ from tests.fieldwork.test_recount import recount
 
 pytestmark = pytest.mark.slow
 DEMO_CODE = builder.DEMO_BUREAU_CODE
+BEAT_OFFICERS, STATIONS, OFFICES = 217, 14, 27
+OFFICERS = BEAT_OFFICERS + STATIONS + OFFICES + len(builder.BUREAU_LEADERS)  # and the leaders
+
+
+def sign_in(client, username: str, password: str) -> bool:
+    """Through the sign-in page (as ``tests/accounts/test_administration.py``): let in?"""
+    response = client.post(reverse("accounts:login"), {"username": username, "password": password})
+    return response.status_code == 302
 
 
 # --- The county ----------------------------------------------------------------------------------
@@ -91,7 +103,9 @@ class TestBuiltCounty:
         assert areas.filter(kind=AreaKind.TOWNSHIP).count() == 4
         assert areas.filter(kind=AreaKind.COMMUNITY).count() == 26
         assert areas.filter(kind=AreaKind.VILLAGE).count() == 191
-        assert Officer.objects.filter(bureau=b).count() == 217
+        officers = Officer.objects.filter(bureau=b)
+        assert officers.count() == OFFICERS
+        assert officers.filter(beats__isnull=False).distinct().count() == BEAT_OFFICERS
 
     def test_coverage_endpoint_reports_every_area_covered(self, db, full_demo, client):
         from cunjing.accounts.services import token_issue
@@ -147,7 +161,11 @@ class TestBuiltCounty:
         assert subtypes == {"", "graduate_official", "resident_cadre", "security_director"}
 
     def test_officers_on_beats_match_the_source(self, db, full_demo):
-        officers = Officer.objects.filter(bureau=full_demo.bureau)
+        everyone = Officer.objects.filter(bureau=full_demo.bureau)
+        officers = everyone.filter(
+            title__in=[builder.BEAT_OFFICER_TITLE, builder.OFFICE_OFFICER_TITLE]
+        )
+        assert officers.count() == BEAT_OFFICERS
         assert all(o.beats.filter(end_date__isnull=True).exists() for o in officers)
         shared = Unit.objects.get(bureau=full_demo.bureau, name=wugang.SHARED_WORKSTATION[2])
         (officer,) = shared.officers.all()
@@ -161,10 +179,24 @@ class TestBuiltCounty:
         zhou = officers.get(name="周志强")
         assert zhou.unit.get_parent().name == "朱兰派出所"
         assert officers.filter(name="金文").count() == 1
-        assert not officers.filter(name__in=["王利军", "王中孚"]).exists()
-        badges = list(officers.values_list("badge_number", flat=True))
-        assert len(set(badges)) == 217 and all(re.fullmatch(r"\d{6}", x) for x in badges)
-        phones = list(officers.values_list("phone", flat=True))
+        # The leaders walk no beat: the 局长 and 副局长 (named in the source) at the bureau, a
+        # 所长 at every station, a 主任 at every central office.
+        leaders = everyone.exclude(pk__in=officers)
+        assert not Beat.objects.filter(officer__in=leaders).exists()
+        bureau_leaders = leaders.filter(unit__kind=UnitKind.BUREAU)
+        assert sorted(bureau_leaders.values_list("name", "title")) == sorted(
+            (name, title) for name, title, _role in builder.BUREAU_LEADERS
+        )
+        assert sorted(
+            leaders.exclude(pk__in=bureau_leaders).values_list("unit__kind", "title")
+        ) == (
+            [(UnitKind.OFFICE, builder.OFFICE_LEADER_TITLE)] * OFFICES
+            + [(UnitKind.STATION, builder.STATION_LEADER_TITLE)] * STATIONS
+        )
+        assert len({o.unit_id for o in leaders}) == leaders.count() - 1  # two at the bureau
+        badges = list(everyone.values_list("badge_number", flat=True))
+        assert len(set(badges)) == OFFICERS and all(re.fullmatch(r"\d{6}", x) for x in badges)
+        phones = list(everyone.values_list("phone", flat=True))
         assert all(re.fullmatch(r"\+861[358]\d{9}", p) for p in phones)
 
     def test_wafanggou_and_liugou(self, db, full_demo):
@@ -219,7 +251,6 @@ class TestBuiltCounty:
     def test_every_row_was_written_through_the_services(self, db, full_demo):
         bureau = full_demo.bureau
         events = AuditEvent.objects.filter(bureau=bureau, action__endswith=".create")
-        demo_users = User.objects.filter(bureau=bureau, username__in=builder.DEMO_USERNAMES)
         for queryset, label in [
             (Area.objects.filter(bureau=bureau), "org.area"),
             (Unit.objects.filter(bureau=bureau), "org.unit"),
@@ -227,34 +258,74 @@ class TestBuiltCounty:
             (Officer.objects.filter(bureau=bureau), "org.officer"),
             (Aide.objects.filter(bureau=bureau), "org.aide"),
             (Beat.objects.filter(bureau=bureau), "org.beat"),
-            (demo_users, "accounts.user"),
+            # every account, the builder's ``user_create`` (none left for the simulation)
+            (User.objects.filter(bureau=bureau), "accounts.user"),
         ]:
             rows = queryset.count()
             assert rows and events.filter(object_type=label).count() == rows, label
         assert not events.exclude(role="system").exists()
         assert set(events.values_list("channel", flat=True)) == {"command"}
-        # The simulation gives the other beat officers their accounts in bulk, with one audit
-        # event (stage ``accounts``) for them all instead of one each.
-        (accounts,) = [
-            e
-            for e in AuditEvent.objects.filter(bureau=bureau, action="demo.simulate")
-            if e.after["stage"] == "accounts"
-        ]
-        others = User.objects.filter(bureau=bureau).exclude(pk__in=demo_users)
-        assert accounts.after["rows"] == {"accounts": others.count()} != {"accounts": 0}
+
+    def test_every_officer_and_leader_has_an_account(self, db, full_demo):
+        """One account per officer, linked to them: named by the police number (the personas'
+        kept), the officer's name and unit, the role their post gives (``account_role``)."""
+        officers = Officer.objects.filter(bureau=full_demo.bureau).select_related("unit", "user")
+        personas = set(builder.DEMO_USERNAMES)
+        roles = Counter()
+        for officer in officers:
+            user = officer.user  # the reverse one-to-one: exactly one account
+            assert user.username in personas or user.username == officer.badge_number
+            assert (user.full_name, user.unit_id, user.bureau_id) == (
+                officer.name,
+                officer.unit_id,
+                officer.bureau_id,
+            )
+            on_beat = officer.beats.exists()
+            expected = {
+                UnitKind.BUREAU: dict(
+                    (name, role) for name, _title, role in builder.BUREAU_LEADERS
+                ).get(officer.name),
+                UnitKind.STATION: Role.STATION_LEADER,
+                UnitKind.OFFICE: Role.BEAT_OFFICER if on_beat else Role.OFFICE_LEADER,
+                UnitKind.WORKSTATION: Role.BEAT_OFFICER,
+            }[officer.unit.kind]
+            assert user.role == expected, (officer.name, officer.title)
+            assert user.pinyin and user.pinyin_initials
+            assert user.is_active and not user.must_change_password
+            roles[user.role] += 1
+        assert roles == {
+            Role.BEAT_OFFICER: BEAT_OFFICERS,
+            Role.OFFICE_LEADER: OFFICES,
+            Role.STATION_LEADER: STATIONS,
+            Role.COMMANDER: 1,
+            Role.INSPECTOR: 1,
+        }
+
+    def test_the_aides_of_one_station_have_accounts_and_no_others(self, db, full_demo):
+        bureau = full_demo.bureau
+        station = Unit.objects.get(
+            bureau=bureau, name=builder.station_name(builder.AIDE_ACCOUNTS_STATION)
+        )
+        served = Coverage.objects.filter(unit__path__startswith=station.path).values("area")
+        aides = Aide.objects.filter(bureau=bureau).select_related("area")
+        inside = list(aides.filter(area__in=served))
+        assert len(inside) == 21 * 2 + 3  # 杨庄乡: 21 villages, 杨庄社区 (three aides)
+        for aide in inside:
+            user = User.objects.get(aide=aide)
+            assert (user.role, user.full_name) == (Role.AIDE, aide.name)
+            assert user.unit == org_selectors.serving_unit(aide.area), aide.area.name
+            assert user.unit.kind in (UnitKind.WORKSTATION, UnitKind.OFFICE)
+            assert user.username == "aide" or re.fullmatch(r"aide-\d{6}-\d", user.username)
+        assert not User.objects.filter(aide__in=aides.exclude(area__in=served)).exists()
+        assert User.objects.filter(bureau=bureau, role=Role.AIDE).count() == len(inside)
 
     def test_users_have_their_roles_and_units(self, db, full_demo):
         found = User.objects.filter(bureau=full_demo.bureau).select_related("unit", "officer")
         users = {u.username: u for u in found}
-        # The simulation's accounts for the other beat officers: nobody can sign in with them.
-        simulated = {name for name, u in users.items() if not u.has_usable_password()}
-        assert set(users) - simulated == set(builder.DEMO_USERNAMES)
-        for name in simulated:
-            assert re.fullmatch(rf"{DEMO_CODE}-\d{{6}}", name), name
-            assert (users[name].role, users[name].officer.badge_number) == (
-                Role.BEAT_OFFICER,
-                name.split("-")[1],
-            )
+        # Officers, aides of one station and the three admins; all with the one demo password.
+        assert len(users) == OFFICERS + 45 + 3
+        assert len({u.password for u in users.values()}) == 1  # one hash for all (demo only)
+        assert users["commander"].check_password(PASSWORD)
         expected = {
             "commander": (Role.COMMANDER, "舞钢市公安局"),
             "inspector": (Role.INSPECTOR, "舞钢市公安局"),
@@ -275,7 +346,12 @@ class TestBuiltCounty:
         assert users["aide"].aide.area == wafanggou
         office_leader_unit = users["office-leader"].unit
         assert users["beat-officer"].unit.get_parent() == office_leader_unit
-        assert users["commander"].full_name == "王中孚"
+        assert users["commander"].full_name == users["commander"].officer.name == "王中孚"
+        assert users["inspector"].officer.name == "王利军"
+        assert users["station-leader"].officer.title == builder.STATION_LEADER_TITLE
+        assert users["office-leader"].officer.unit == office_leader_unit
+        for admin in ("sysadmin", "secadmin", "auditor"):
+            assert users[admin].officer is None and users[admin].aide_id is None
 
     @pytest.mark.parametrize("username", builder.DEMO_USERNAMES)
     def test_users_can_sign_in_with_the_demo_password(self, db, full_demo, username):
@@ -283,6 +359,31 @@ class TestBuiltCounty:
         user = authenticate(request, username=username, password=PASSWORD)
         assert user is not None and user.username == username
         assert authenticate(request, username=username, password=PASSWORD + "x") is None
+
+    def test_every_officer_signs_in_with_the_demo_password(self, db, full_demo, client):
+        """Every officer's account signs in with the demo password (checked on every one); a
+        sample of each role signs in through the sign-in page and opens its first pages."""
+        users = User.objects.filter(bureau=full_demo.bureau)
+        officers = Officer.objects.filter(bureau=full_demo.bureau)
+        accounts = users.filter(officer__in=officers)
+        assert accounts.count() == officers.count() == OFFICERS
+        for user in accounts:
+            assert user.has_usable_password() and user.check_password(PASSWORD), user.username
+        sample = [
+            users.filter(role=role)
+            .exclude(username__in=builder.DEMO_USERNAMES)
+            .order_by("username")[3]
+            for role in (Role.BEAT_OFFICER, Role.OFFICE_LEADER, Role.STATION_LEADER, Role.AIDE)
+        ]
+        for user in sample:
+            assert not sign_in(client, user.username, PASSWORD + "x")
+            assert sign_in(client, user.username, PASSWORD), user.username
+            assert client.get(reverse("dashboard:home")).status_code == 200, user.username
+            client.logout()
+        beat = sample[0]
+        assert sign_in(client, beat.username, PASSWORD)
+        assert client.get(reverse("fieldwork:worklog_mine")).status_code == 200
+        assert WorkLog.objects.filter(recorded_by=beat).exists()
 
 
 # --- The command ---------------------------------------------------------------------------------
@@ -292,6 +393,10 @@ def test_command_output_shows_progress_and_logins(full_demo, db):
     out = full_demo.output
     for step in range(1, 8):
         assert f"[{step}/7]" in out
+    accounts = User.objects.filter(bureau=full_demo.bureau).count()
+    assert re.search(rf"^  \[7/7\] .+ {accounts}  \(\d+\.\d s\)$", out, re.MULTILINE)
+    # Where the list of every account is: the security admin's page and the file.
+    assert "/accounts/users/" in out and str(full_demo.accounts_file) in out
     for username in builder.DEMO_USERNAMES:
         assert re.search(rf"^{re.escape(username)}\s", out, re.MULTILINE), username
     assert out.count(PASSWORD) == len(builder.DEMO_USERNAMES)
@@ -307,7 +412,7 @@ def test_no_simulate_builds_the_county_without_field_work(full_demo, db):
     assert first.field_records == 0
     assert first.residents == 0
     assert first.matter_categories > 0  # the services of the portal and Open311: always
-    assert first.users == len(builder.DEMO_USERNAMES)
+    assert first.users == len(builder.make_plan().users)
 
 
 def test_same_seed_builds_the_same_county(full_demo, db):
@@ -322,6 +427,32 @@ def test_existing_demo_needs_reset(full_demo, db):
     call_command("demo", "--if-empty", stdout=out)
     assert "舞钢市公安局" in out.getvalue()
     assert Bureau.objects.count() == 1
+
+
+def test_the_list_of_accounts_is_written_for_excel(full_demo, db):
+    """``var/demo-accounts.csv``: UTF-8 with a byte-order mark, a header, then every account of
+    the demo county — username, name, role, unit — and no password."""
+    raw = full_demo.accounts_file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert len(header) == 4 and all(len(r) == 4 for r in body)
+    users = User.objects.filter(bureau=full_demo.bureau).select_related("unit")
+    assert len(body) == users.count()
+    with translation.override("zh-hans"):  # as the command wrote it (settings.LANGUAGE_CODE)
+        expected = sorted(
+            [u.username, u.full_name, str(Role(u.role).label), u.unit.name] for u in users
+        )
+    assert sorted(body) == expected
+    assert body[0][0] == "commander"  # the bureau's people first, its leaders first
+    assert ["beat-officer", User.objects.get(username="beat-officer").full_name] == body[
+        [r[0] for r in body].index("beat-officer")
+    ][:2]
+    assert PASSWORD not in raw.decode("utf-8-sig")
+    # ``--logins`` writes it again (the accounts may have changed since).
+    full_demo.accounts_file.unlink()
+    call_command("demo", "--logins", stdout=io.StringIO())
+    assert full_demo.accounts_file.read_bytes() == raw
 
 
 # --- The registry --------------------------------------------------------------------------------
@@ -434,8 +565,8 @@ def test_the_demo_reproduces_the_source_and_its_counters_equal_a_recount(full_de
     # One audit event per stage, none per record (``--reset`` flushed the database before the
     # build: every audit event in it is the build's).
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-    # accounts, three phases, follow-ups, corrections
-    assert actions.count("demo.simulate") == 6
+    # three phases, follow-ups, corrections (every officer had an account already)
+    assert actions.count("demo.simulate") == 5
     assert actions.count("stats.rebuild") == 1
     assert not [a for a in actions if a.startswith("fieldwork.")]
 

@@ -1,6 +1,7 @@
 """The field-work simulation (``demo.fieldwork.simulate``) on the small test county: fast
 checks of what the slow full-demo test cannot afford to repeat — determinism, valid rows, the
-counters, the recent days of an officer who signs in, the audit trail, the refusals."""
+counters, the recent days of an officer in the spotlight, the accounts of officers who had
+none, the audit trail, the refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import pytest
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from stdnum.cn import ric
 
@@ -24,6 +26,9 @@ from cunjing.stats import selectors as stats
 from tests.fieldwork.test_recount import recount
 
 LAUNCH_SLICE = (dt.date(2014, 9, 1), dt.date(2014, 10, 20))
+# The password of the accounts the simulation gives officers who have none (赵敏 and 刘洋, the
+# small county's community officers).
+PASSWORD = "Sim-pass-2014"
 
 
 def content_digest(bureau) -> tuple[str, dict[str, int]]:
@@ -46,7 +51,7 @@ def content_digest(bureau) -> tuple[str, dict[str, int]]:
 def run(bureau, *, seed: int, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1]):
     """Simulate inside a savepoint rolled back after: returns (digest, counts)."""
     with transaction.atomic():
-        demo.simulate(bureau, start=start, end=end, seed=seed)
+        demo.simulate(bureau, start=start, end=end, seed=seed, password=PASSWORD)
         found = content_digest(bureau)
         transaction.set_rollback(True)
     return found
@@ -63,7 +68,9 @@ def test_the_same_seed_gives_the_same_records_another_seed_others(county):
 
 
 def test_every_simulated_row_passes_full_clean(county):
-    demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 3, 31), seed=3)
+    demo.simulate(
+        county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 3, 31), seed=3, password=PASSWORD
+    )
     for kind, model in demo._MODELS.items():
         rows = list(model.objects.filter(bureau=county.bureau).order_by("id")[:40])
         assert rows, kind
@@ -86,7 +93,9 @@ def test_origins_and_phone_prefixes_are_valid():
 
 
 def test_counters_equal_a_recount_after_a_simulation(county):
-    demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 2, 10), seed=5)
+    demo.simulate(
+        county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 2, 10), seed=5, password=PASSWORD
+    )
     commander = county.user("commander")
     u = county.units
     scopes = {
@@ -106,36 +115,89 @@ def test_counters_equal_a_recount_after_a_simulation(county):
     assert recount(scopes["bureau"], *LAUNCH_SLICE)["visits"] > 0
 
 
-def test_an_officer_who_signs_in_has_records_on_each_of_the_last_days(county):
+def test_the_officers_in_the_spotlight_have_records_on_each_of_the_last_days(county):
     today = timezone.localdate()
-    demo.simulate(county.bureau, start=today - dt.timedelta(days=20), end=today, seed=11)
-    own = county.officers["own"]
+    demo.simulate(
+        county.bureau,
+        start=today - dt.timedelta(days=20),
+        end=today,
+        seed=11,
+        password=PASSWORD,
+        spotlight=[county.user("beat").username],
+    )
     last_week = [today - dt.timedelta(days=i) for i in range(calibration.SPOTLIGHT_DAYS)]
+
+    def days_worked(officer) -> set[dt.date]:
+        visits = HouseholdVisit.objects.filter(officer=officer, occurred_on__in=last_week)
+        return set(visits.values_list("occurred_on", flat=True))
+
+    own = county.officers["own"]
     visits = HouseholdVisit.objects.filter(officer=own, occurred_on__in=last_week)
-    assert {v.occurred_on for v in visits} == set(last_week)
+    assert days_worked(own) == set(last_week)
     assert visits.filter(follow_up_needed=True).exists()
     assert WorkLog.objects.filter(officer=own, day=today).exists()
     assert all(v.recorded_by == county.user("beat") for v in visits)
     assert not visits.filter(created_at__gt=timezone.now()).exists()
+    # Every officer signs in now; the others are not in the spotlight, their last week is quiet.
+    for key in ("sibling", "other", "community_a", "community_b"):
+        assert days_worked(county.officers[key]) != set(last_week), key
 
 
-def test_officers_without_an_account_get_one_that_cannot_sign_in(county):
-    demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=1)
+def test_officers_without_an_account_get_one_that_signs_in(county, client):
+    """Every simulated officer has a real account: those who had none (赵敏 and 刘洋) get a beat
+    officer's, named by their police number, that signs in with the password given — through
+    ``user_create`` (pinyin, audit event), the password hashed once for both."""
+    assert User.objects.filter(officer__in=county.officers.values()).count() == 3
+    last = AuditEvent.objects.order_by("id").last().pk
+    result = demo.simulate(
+        county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=1, password=PASSWORD
+    )
+    assert result.accounts == 2
+    created = AuditEvent.objects.filter(pk__gt=last, action="user.create")
+    assert created.count() == 2
+    users = []
     for key in ("community_a", "community_b"):
-        user = User.objects.get(officer=county.officers[key])
-        assert not user.has_usable_password()
-        assert user.role == "beat_officer"
+        officer = county.officers[key]
+        user = User.objects.get(officer=officer)
+        assert user.username == officer.badge_number
+        assert (user.role, user.unit, user.full_name) == (
+            "beat_officer",
+            officer.unit,
+            officer.name,
+        )
+        assert user.pinyin and user.pinyin_initials
+        assert user.check_password(PASSWORD)
+        assert created.filter(object_id=str(user.pk)).exists()
         assert HouseholdVisit.objects.filter(recorded_by=user).exists()
+        users.append(user)
+    assert users[0].password == users[1].password  # one hash for both (demo only)
+    # Every officer of the county has an account now; one of the new ones signs in on the page.
+    assert User.objects.filter(officer__in=county.officers.values()).count() == 5
+    login = reverse("accounts:login")
+    response = client.post(login, {"username": users[0].username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("fieldwork:worklog_mine")).status_code == 200
+
+
+def test_an_officer_without_an_account_needs_a_password(county):
+    with pytest.raises(ValueError, match="without an account"):
+        demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=1)
+    assert not HouseholdVisit.objects.exists()
+    assert User.objects.filter(officer__in=county.officers.values()).count() == 3
 
 
 def test_one_audit_event_per_stage_not_per_record(county):
     before = AuditEvent.objects.count()
-    demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 3, 1), seed=2)
+    demo.simulate(
+        county.bureau, start=LAUNCH_SLICE[0], end=dt.date(2015, 3, 1), seed=2, password=PASSWORD
+    )
     events = list(AuditEvent.objects.order_by("id")[before:])
     stages = [e.after["stage"] for e in events if e.action == "demo.simulate"]
-    assert stages == ["accounts", "launch", "recent", "follow_ups", "corrections"]
+    assert stages == ["launch", "recent", "follow_ups", "corrections"]
     assert [e.action for e in events].count("stats.rebuild") == 1
-    assert len(events) == 6
+    # and one per account it had to create (赵敏's and 刘洋's), as every account has
+    assert [e.action for e in events].count("user.create") == 2
+    assert len(events) == 7
     launch = next(e for e in events if e.after.get("stage") == "launch")
     assert (
         launch.after["rows"]["visit"]
@@ -146,7 +208,9 @@ def test_one_audit_event_per_stage_not_per_record(county):
 
 
 def test_refuses_a_range_that_already_has_records_or_the_future(county):
-    demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=1)
+    demo.simulate(
+        county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=1, password=PASSWORD
+    )
     with pytest.raises(ValueError):
         demo.simulate(county.bureau, start=LAUNCH_SLICE[0], end=LAUNCH_SLICE[1], seed=2)
     with pytest.raises(ValueError):

@@ -4,19 +4,27 @@ manage.py demo                 build it into an empty database
 manage.py demo --if-empty      build it only if no bureau exists yet (``make run``)
 manage.py demo --reset         wipe the database and rebuild (refused if other bureaus exist)
 manage.py demo --seed N        another deterministic variant (default 2014)
-manage.py demo --logins        print the demo accounts and their password, and exit
+manage.py demo --logins        print the demo accounts and their password (and write the list of
+                               every account again), and exit
 manage.py demo --no-simulate   build the county (and its matter categories) only, without its
                                registry and simulated field work
 
 After the county, ``cunjing.demo.fieldwork.simulate`` writes its field work from 2014-09-01 to
 today (the source's results table for 2014-09-01 to 2015-01-20, then a thin stream and a
 mature last year), with a progress line per month (per year in the thin years).
+
+Every officer and leader of the demo county has an account (username: the police number), and
+so does every aide of one station; the command prints the nine persona logins and writes the
+list of all accounts (username, name, role, unit; no password) to ``var/demo-accounts.csv``
+whenever it prints the logins.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
+from pathlib import Path
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -27,9 +35,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cunjing.accounts.models import User
 from cunjing.core import context
 from cunjing.core.models import AuditEvent
 from cunjing.core.roles import SYSTEM, Role
+from cunjing.demo import accounts as demo_accounts
 from cunjing.demo import builder, wugang
 from cunjing.demo import fieldwork as field_demo
 from cunjing.demo import registry as registry_demo
@@ -56,6 +66,12 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * wd for wd in widths))
     return "\n".join(lines)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it (``var/…``)."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
 
 
 class Command(BaseCommand):
@@ -164,7 +180,7 @@ class Command(BaseCommand):
                 if not no_simulate:
                     self.stdout.write(_("Filling the registry (一标三实)…"))
                     registry_demo.populate(county.bureau, seed=seed, progress=self.progress)
-                    self.simulate(county.bureau, seed)
+                    self.simulate(county.bureau, seed, password)
         except ValidationError as exc:
             raise CommandError(
                 _("The demo could not be built: %(error)s") % {"error": exc}
@@ -177,14 +193,19 @@ class Command(BaseCommand):
         )
         self.print_logins()
 
-    def simulate(self, bureau: Bureau, seed: int) -> None:
+    def simulate(self, bureau: Bureau, seed: int, password: str) -> None:
         today = timezone.localdate()
         self.stdout.write(
             _("Simulating the field work from %(start)s to %(end)s…")
             % {"start": field_demo.SOURCE_FROM.isoformat(), "end": today.isoformat()}
         )
         result = field_demo.simulate(
-            bureau, start=field_demo.SOURCE_FROM, end=today, seed=seed, progress=self.sim_progress
+            bureau,
+            start=field_demo.SOURCE_FROM,
+            end=today,
+            seed=seed,
+            password=password,
+            progress=self.sim_progress,
         )
         self.stdout.write(
             "  "
@@ -258,6 +279,7 @@ class Command(BaseCommand):
             (_("villages"), areas.filter(kind=AreaKind.VILLAGE).count()),
             (_("officers"), Officer.objects.filter(bureau=bureau).count()),
             (_("aides"), Aide.objects.filter(bureau=bureau).count()),
+            (_("accounts"), User.objects.filter(bureau=bureau).count()),
             (_("audit events"), AuditEvent.objects.filter(bureau=bureau).count()),
         ]
         return "  " + ", ".join(f"{label} {n}" for label, n in figures)
@@ -273,3 +295,18 @@ class Command(BaseCommand):
         header = [_("username"), _("role"), _("unit"), _("password")]
         self.stdout.write(_("Demo logins (password from %(source)s):") % {"source": source})
         self.stdout.write(format_table(header, rows))
+        path, count = demo_accounts.write_accounts_file(users[0].bureau)
+        self.stdout.write(
+            _(
+                "Every officer and leader has an account too (username: the police number), and "
+                "so does every aide of %(station)s: %(n)d accounts in all, with the same password."
+            )
+            % {"station": builder.station_name(builder.AIDE_ACCOUNTS_STATION), "n": count}
+        )
+        self.stdout.write(
+            _(
+                "All of them: sign in as secadmin and open /accounts/users/, or open %(path)s "
+                "(username, name, role, unit)."
+            )
+            % {"path": _shown_path(path)}
+        )
