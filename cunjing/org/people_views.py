@@ -96,7 +96,7 @@ def _list(
     request: HttpRequest, form_class, filters, template: str, *, masked_phones: bool = False
 ) -> HttpResponse:
     _require(request.user, Capability.VIEW_ORG)
-    form = form_class(request.GET, user=request.user)
+    form = _tidy(form_class(request.GET, user=request.user))
     status = 200
     if form.is_valid():
         qs = filters.queryset(request.user, form)
@@ -124,6 +124,24 @@ def _account_id(user, **person) -> int | None:
     if not has_capability(user, Capability.MANAGE_USERS):
         return None
     return selectors.person_account_id(user.bureau_id, **person)
+
+
+def _tidy(form):
+    """The list's filter form as a police desk reads it: the search hint inside the box, "all"
+    for an empty choice, 全部 / 是 / 否 for a yes-or-no filter."""
+    q = form.fields["q"]
+    q.widget.attrs.update(placeholder=q.help_text, type="search", autocomplete="off")
+    q.help_text = ""
+    for name, label in (("unit", _("All units")), ("area", _("All areas"))):
+        if name in form.fields:
+            form.fields[name].empty_label = label
+    if "on_beat" in form.fields:
+        form.fields["on_beat"].widget.choices = [
+            ("unknown", _("All")),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        ]
+    return form
 
 
 # --- Officers ------------------------------------------------------------------------------
