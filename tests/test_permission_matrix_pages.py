@@ -18,8 +18,8 @@ to 刘沟警务工作站, ``aide_end`` the end of 陈静's service). A unit's ow
 
 Accounts (``acct_*``) are the security admin's alone, in their own bureau (another bureau's
 account is 404), and so is the accounts sheet of the workbook (``acct_import``); the rest of the
-workbook is the system admin's (``org_import``); everybody signed in changes their own password (``pw_change``) and sets up
-their own two-factor sign-in (``two_factor``).
+workbook is the system admin's (``org_import``); everybody signed in changes their own password
+(``pw_change``) and sets up their own two-factor sign-in (``two_factor``).
 
 Open311 keys (``o311_*``) are the bureau's configuration: the system admin's only; revoking
 another bureau's client is 404 for them.
