@@ -17,10 +17,7 @@ $BIN/ruff format --check . || status=1
 $BIN/lint-imports --no-cache || { echo "An import contract is broken (.importlinter: the layer rule)"; status=1; }
 $BIN/python manage.py makemigrations --check --dry-run -v0 || { echo "Models changed without a migration"; status=1; }
 
-echo "== pass 1/2: SQLite =="
-env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile "$@" || status=1
-
-echo "== pass 2/2: PostgreSQL ($PG_URL) =="
+pg_ok=0
 if $BIN/python - "$PG_URL" <<'PY'
 import sys, psycopg
 url = sys.argv[1].rsplit("/", 1)[0] + "/postgres"
@@ -30,8 +27,19 @@ except Exception as exc:
     print(f"no PostgreSQL: {exc}".strip())
     sys.exit(1)
 PY
-then
-  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile "$@" || status=1
+then pg_ok=1; fi
+
+# Two slow end-to-end modules run in one pass each when both passes run: the full demo county
+# (marker slow) on SQLite, the database `make run` builds it in; schemathesis over the whole API
+# (marker api_fuzz) on PostgreSQL, which refuses what SQLite lets through (NUL bytes, integers
+# past 64 bits). Without PostgreSQL the SQLite pass runs both.
+echo "== pass 1/2: SQLite =="
+if [ $pg_ok -eq 1 ]; then only=(-m "not api_fuzz"); else only=(); fi
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile "${only[@]}" "$@" || status=1
+
+echo "== pass 2/2: PostgreSQL ($PG_URL) =="
+if [ $pg_ok -eq 1 ]; then
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -p xdist --dist loadfile -m "not slow" "$@" || status=1
 else
   echo "!! PostgreSQL pass SKIPPED: no server answers at $PG_URL (set PG_URL to point at one)."
   if [ "${CI:-}" = "true" ]; then
