@@ -25,7 +25,7 @@ from tests.api import ApiClient, token_for
 from tests.strategies import odd_numbers
 
 # Runs in the PostgreSQL pass when there is one (scripts/test.sh).
-pytestmark = pytest.mark.api_fuzz
+pytestmark = pytest.mark.once_pg
 
 # schemathesis' pytest integration (schema.parametrize) does not run under pytest 9 (it sets
 # Node._nodeid); the strategies it builds are driven by hypothesis directly instead.

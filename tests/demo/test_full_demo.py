@@ -62,7 +62,7 @@ from cunjing.stats.models import DailyCount
 from tests.demo.conftest import PASSWORD
 from tests.fieldwork.test_recount import recount
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.once_sqlite  # builds the full demo county: one pass (scripts/test.sh)
 DEMO_CODE = builder.DEMO_BUREAU_CODE
 BEAT_OFFICERS, STATIONS, OFFICES = 217, 14, 27
 OFFICERS = BEAT_OFFICERS + STATIONS + OFFICES + len(builder.BUREAU_LEADERS)  # and the leaders
