@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunjing.core import audit
-from cunjing.core.roles import Capability, is_system, require
+from cunjing.core.roles import Capability, require
 from cunjing.core.writes import audited_update, check_editable, lock_visible
 from cunjing.org.models import (
     Aide,
@@ -29,13 +29,18 @@ from cunjing.org.models import (
     Area,
     Beat,
     Officer,
-    OrgChange,
     OrgChangeAction,
     Unit,
     UnitKind,
 )
 from cunjing.org.selectors import serving_unit
-from cunjing.org.services.structure import _phone, _require_area_in_scope, pinyin_of
+from cunjing.org.services.structure import (
+    _phone,
+    _require_area_in_scope,
+    open_unit,
+    pinyin_of,
+    record_change,
+)
 
 # How far from today a transfer, retirement or end may be dated: recorded late (a month and
 # more is common when paperwork arrives), or announced a little ahead.
@@ -51,23 +56,6 @@ def _check_day(on: dt.date | None, field: str) -> dt.date:
     if on > today + dt.timedelta(days=FUTURE_DAYS):
         raise ValidationError({field: [_("The date is more than a month ahead.")]})
     return on
-
-
-def _visible_unit(actor, unit: Unit, field: str) -> Unit:
-    """``unit`` read again through the actor's scope, open (not closed): else a field error."""
-    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
-    found = qs.filter(pk=unit.pk).first()
-    if found is None:
-        raise ValidationError({field: [_("This unit is outside your jurisdiction.")]})
-    if found.closed_on is not None:
-        raise ValidationError({field: [_("This unit has been closed.")]})
-    return found
-
-
-def _change(*, unit_id: int, bureau_id: int, action: str, on: dt.date, **fields) -> OrgChange:
-    change = OrgChange(bureau_id=bureau_id, unit_id=unit_id, action=action, on=on, **fields)
-    change.save()
-    return change
 
 
 # --- Officers ------------------------------------------------------------------------------
@@ -86,7 +74,7 @@ def officer_create(
 ) -> Officer:
     """A new officer posted to ``unit`` (any level: bureau staff are officers too)."""
     require(actor, Capability.MANAGE_ORG)
-    unit = _visible_unit(actor, unit, "unit")
+    unit = open_unit(actor, unit, "unit")
     badge_number = (badge_number or "").strip()
     name = (name or "").strip()
     if _badge_taken(unit.bureau_id, badge_number):
@@ -168,7 +156,7 @@ def officer_transfer(
     on = _check_day(on, "on")
     if not officer.is_active:
         raise ValidationError({"unit": [_("This officer is no longer active.")]})
-    target = _visible_unit(actor, unit, "unit")
+    target = open_unit(actor, unit, "unit")
     if target.bureau_id != officer.bureau_id:
         raise ValidationError({"unit": [_("This unit belongs to another bureau.")]})
     if target.pk == officer.unit_id:
@@ -178,7 +166,7 @@ def officer_transfer(
     officer.unit = target
     officer.save(update_fields=["unit"])
     note = (note or "").strip()[:200]
-    _change(
+    record_change(
         unit_id=old_unit.pk,
         bureau_id=officer.bureau_id,
         action=OrgChangeAction.OFFICER_TRANSFER,
@@ -211,7 +199,7 @@ def officer_leave(*, actor, officer: Officer, on: dt.date | None = None, note: s
     officer.is_active = False
     officer.left_on = on
     officer.save(update_fields=["is_active", "left_on"])
-    _change(
+    record_change(
         unit_id=officer.unit_id,
         bureau_id=officer.bureau_id,
         action=OrgChangeAction.OFFICER_LEAVE,
@@ -451,7 +439,7 @@ def aide_end(*, actor, aide: Aide, on: dt.date | None = None, note: str = "") ->
     aide.is_active = False
     aide.ended_on = on
     aide.save(update_fields=["is_active", "ended_on"])
-    _change(
+    record_change(
         unit_id=_aide_unit_id(aide),
         bureau_id=aide.bureau_id,
         action=OrgChangeAction.AIDE_END,

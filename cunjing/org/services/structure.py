@@ -202,17 +202,38 @@ def unit_update(*, actor, unit: Unit, **changes: Any) -> Unit:
     return unit
 
 
-def _change(unit: Unit, action: str, detail: dict, on=None, note: str = "") -> OrgChange:
+def record_change(*, bureau_id: int, unit_id: int, action: str, on=None, **fields) -> OrgChange:
+    """One row of the organisation's history (``OrgChange``), dated ``on`` (today)."""
     change = OrgChange(
-        bureau_id=unit.bureau_id,
-        unit=unit,
+        bureau_id=bureau_id,
+        unit_id=unit_id,
         action=action,
         on=on or timezone.localdate(),
-        detail=detail,
-        note=note,
+        **fields,
     )
     change.save()
     return change
+
+
+def _change(unit: Unit, action: str, detail: dict, on=None, note: str = "") -> OrgChange:
+    return record_change(
+        bureau_id=unit.bureau_id, unit_id=unit.pk, action=action, on=on, detail=detail, note=note
+    )
+
+
+def open_unit(actor, unit: Unit, field: str, *, bureau_id: int | None = None) -> Unit:
+    """``unit`` read again through the actor's scope (and within ``bureau_id`` when given),
+    open (not closed): else a field error on ``field``. The target of a transfer, a move, a
+    successor or a reassignment."""
+    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
+    if bureau_id is not None:
+        qs = qs.filter(bureau_id=bureau_id)
+    found = qs.filter(pk=unit.pk).first()
+    if found is None:
+        raise ValidationError({field: [_("This unit is outside your jurisdiction.")]})
+    if found.closed_on is not None:
+        raise ValidationError({field: [_("This unit has been closed.")]})
+    return found
 
 
 def _lock_unit(actor, unit: Unit) -> Unit:
@@ -231,12 +252,7 @@ def unit_move(*, actor, unit: Unit, parent: Unit, note: str = "") -> Unit:
         raise ValidationError({"parent": [_("The bureau cannot be moved.")]})
     if unit.closed_on is not None:
         raise ValidationError({"parent": [_("This unit has been closed.")]})
-    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
-    target = qs.filter(pk=parent.pk, bureau_id=unit.bureau_id).first()
-    if target is None:
-        raise ValidationError({"parent": [_("This unit is outside your jurisdiction.")]})
-    if target.closed_on is not None:
-        raise ValidationError({"parent": [_("This unit has been closed.")]})
+    target = open_unit(actor, parent, "parent", bureau_id=unit.bureau_id)
     if UNIT_PARENT_KIND[unit.kind] != target.kind:
         raise ValidationError(
             {
@@ -291,9 +307,8 @@ def unit_close(
         raise ValidationError({"successor": [_("This unit has been closed.")]})
     on = on or timezone.localdate()
     if successor is not None:
-        qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
-        successor = qs.filter(pk=successor.pk, bureau_id=unit.bureau_id).first()
-        if successor is None or successor.pk == unit.pk or successor.closed_on is not None:
+        successor = open_unit(actor, successor, "successor", bureau_id=unit.bureau_id)
+        if successor.pk == unit.pk:
             raise ValidationError({"successor": [_("Choose another open unit in your bureau.")]})
         if successor.kind != unit.kind:
             raise ValidationError({"successor": [_("The areas go to a unit of the same kind.")]})
@@ -512,10 +527,7 @@ def coverage_reassign(*, actor, coverage: Coverage, unit: Unit) -> Coverage:
     require(actor, Capability.MANAGE_ORG)
     denied = PermissionDenied(_("This unit is outside your jurisdiction."))
     coverage = lock_visible(actor, Coverage, coverage.pk, denied=denied, related=["unit"])
-    qs = Unit.objects.all() if is_system(actor) else Unit.objects.visible_to(actor)
-    target = qs.filter(pk=unit.pk, bureau_id=coverage.bureau_id).first()
-    if target is None or target.closed_on is not None:
-        raise ValidationError({"unit": [_("Choose another open unit in your bureau.")]})
+    target = open_unit(actor, unit, "unit", bureau_id=coverage.bureau_id)
     if target.kind != coverage.unit.kind:
         raise ValidationError({"unit": [_("The areas go to a unit of the same kind.")]})
     if target.pk == coverage.unit_id:
