@@ -20,17 +20,17 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.IMPORT_ORG)
+def workbook_import_page(request: HttpRequest, *, run, template: str) -> HttpResponse:
+    """The upload page of a workbook import (the caller checked the capability): GET shows the
+    form; POST runs ``run(actor=, bureau=, file=, filename=)`` and shows its result, 422 with
+    every row error when nothing was saved."""
     context: dict = {"max_rows": importer.MAX_ROWS, "max_bytes": settings.IMPORT_MAX_BYTES}
     status = 200
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            result = importer.import_org(
+            result = run(
                 actor=request.user, bureau=request.user.bureau, file=upload, filename=upload.name
             )
             context["result"] = result
@@ -39,16 +39,27 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 form = ImportForm()
         else:
             status = 422
-    else:
-        form = ImportForm()
     context["form"] = form
-    return render(request, "org/import.html", context, status=status)
+    return render(request, template, context, status=status)
+
+
+def workbook_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.IMPORT_ORG)
+    return workbook_import_page(request, run=importer.import_org, template="org/import.html")
 
 
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.IMPORT_ORG)
-    response = HttpResponse(importer.build_template(request.user.bureau), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="cunjing-org-import.xlsx"'
-    return response
+    return workbook_download(
+        importer.build_template(request.user.bureau), "cunjing-org-import.xlsx"
+    )

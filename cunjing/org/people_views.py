@@ -92,6 +92,34 @@ def _form_page(
     return render(request, "org/form_page.html", context, status=status)
 
 
+def _edit_page(
+    request: HttpRequest, form, *, update, name: str, url: str, intro: str = "", extra=None
+) -> HttpResponse:
+    """An edit page: the fields the user changed go to ``update(**changes)`` (a service), with
+    ``extra(data)`` adding what ``changed_data`` cannot see (a phone left empty to keep it)."""
+
+    def save(data: dict) -> str:
+        changes = {field: data[field] for field in form.changed_data}
+        if extra is not None:
+            changes = extra(data, changes)
+        if changes:
+            update(**changes)
+            messages.success(request, _("Saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
+        return url
+
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": name},
+        intro=intro,
+        submit=_("Save"),
+        cancel_url=url,
+        save=save,
+    )
+
+
 def _list(
     request: HttpRequest, form_class, filters, template: str, *, masked_phones: bool = False
 ) -> HttpResponse:
@@ -199,24 +227,14 @@ def officer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(officer, f) for f in services.OFFICER_EDITABLE}
     data = request.POST if request.method == "POST" else None
     form = OfficerForm(data, initial=initial, user=request.user, editing=True)
-    url = reverse("org:officer_detail", args=[officer.pk])
-
-    def save(data: dict) -> str:
-        changes = {name: data[name] for name in form.changed_data}
-        if changes:
-            services.officer_update(actor=request.user, officer=officer, **changes)
-            messages.success(request, _("Saved."))
-        else:
-            messages.info(request, _("Nothing was changed."))
-        return url
-
-    return _form_page(
+    return _edit_page(
         request,
         form,
-        title=_("Edit %(name)s") % {"name": officer.name},
-        submit=_("Save"),
-        cancel_url=url,
-        save=save,
+        update=lambda **changes: services.officer_update(
+            actor=request.user, officer=officer, **changes
+        ),
+        name=officer.name,
+        url=reverse("org:officer_detail", args=[officer.pk]),
     )
 
 
@@ -347,27 +365,22 @@ def aide_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": mask_phone(aide.phone)
     }
     form.initial["phone"] = ""
-    url = reverse("org:aide_detail", args=[aide.pk])
 
-    def save(data: dict) -> str:
-        data = _aide_data(data)
-        changes = {name: data[name] for name in form.changed_data if name != "phone"}
+    def keep_phone(data: dict, changes: dict) -> dict:
+        changes.pop("phone", None)
         if data.get("phone"):
             changes["phone"] = data["phone"]
-        if changes:
-            services.aide_update(actor=request.user, aide=aide, **changes)
-            messages.success(request, _("Saved."))
-        else:
-            messages.info(request, _("Nothing was changed."))
-        return url
+        if "subtype" in changes:
+            changes["subtype"] = changes["subtype"] or ""
+        return changes
 
-    return _form_page(
+    return _edit_page(
         request,
         form,
-        title=_("Edit %(name)s") % {"name": aide.name},
-        submit=_("Save"),
-        cancel_url=url,
-        save=save,
+        update=lambda **changes: services.aide_update(actor=request.user, aide=aide, **changes),
+        name=aide.name,
+        url=reverse("org:aide_detail", args=[aide.pk]),
+        extra=keep_phone,
     )
 
 
@@ -406,25 +419,13 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {f: getattr(unit, f) for f in ("name", "code", "address", "phone")}
     data = request.POST if request.method == "POST" else None
     form = UnitForm(data, initial=initial)
-    url = reverse("org:unit_detail", args=[unit.pk])
-
-    def save(data: dict) -> str:
-        changes = {name: data[name] for name in form.changed_data}
-        if changes:
-            services.unit_update(actor=request.user, unit=unit, **changes)
-            messages.success(request, _("Saved."))
-        else:
-            messages.info(request, _("Nothing was changed."))
-        return url
-
-    return _form_page(
+    return _edit_page(
         request,
         form,
-        title=_("Edit %(name)s") % {"name": unit.name},
+        update=lambda **changes: services.unit_update(actor=request.user, unit=unit, **changes),
+        name=unit.name,
+        url=reverse("org:unit_detail", args=[unit.pk]),
         intro=_("A new name is kept in the unit's history."),
-        submit=_("Save"),
-        cancel_url=url,
-        save=save,
     )
 
 
