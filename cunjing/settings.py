@@ -129,13 +129,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with flush keeping the audit table's DELETE trigger (core/sqlite/base.py)
+    DATABASES["default"]["ENGINE"] = "cunjing.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+# SQLite tests run in memory, one database per pytest-xdist worker (said explicitly: pytest-django
+# recognises the in-memory default by Django's own engine path only).
+_IN_MEMORY = ":memory:" if DATABASES["default"]["ENGINE"] == "cunjing.core.sqlite" else None
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or _IN_MEMORY}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, passwords, lockout, sessions ----------------------------------------------------

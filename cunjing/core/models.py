@@ -27,9 +27,11 @@ class AuditEvent(models.Model):
     """One audited write: who (actor, role, unit) did what (action) to which object, with the
     values before and after, from which request and address, when.
 
-    Append-only: database triggers refuse UPDATE (and DELETE on PostgreSQL, where retention drops
-    whole monthly partitions); each row carries an HMAC of its content, checked by
-    ``manage.py verify_audit``.
+    Append-only: database triggers refuse UPDATE and DELETE on both databases (emptying the whole
+    table — TRUNCATE on PostgreSQL, ``manage.py flush`` — is an administrator's act outside them).
+    Each row carries an HMAC of its content and of its predecessor's HMAC in the same bureau
+    (``prev_digest``): a row changed, deleted, inserted or moved outside the application breaks
+    the chain at that point, which ``manage.py verify_audit`` reports.
     """
 
     bureau = models.ForeignKey(
@@ -56,6 +58,7 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=16)
+    prev_digest = models.CharField(_("previous digest"), max_length=64, blank=True, default="")
     digest = models.CharField(_("digest"), max_length=64)
 
     class Meta:
@@ -66,6 +69,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["bureau", "-created_at", "-id"], name="audit_bureau_time"),
             models.Index(fields=["bureau", "object_type", "object_id"], name="audit_bureau_object"),
             models.Index(fields=["bureau", "actor", "-created_at"], name="audit_bureau_actor"),
+            # The chain's head: the bureau's last row, read under the chain lock on every write.
+            models.Index(fields=["bureau", "-id"], name="audit_bureau_chain"),
         ]
 
     def __str__(self) -> str:

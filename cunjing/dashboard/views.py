@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from cunjing.core.masking import national_phone
 from cunjing.core.pagination import keyset_page
+from cunjing.core.personal import for_display
 from cunjing.core.roles import Capability, Role, has_capability
 from cunjing.core.selectors import AUDIT_ORDER, audit_events
 from cunjing.dashboard import selectors
@@ -52,7 +53,7 @@ def _panel_context(user, panel: str) -> dict:
     if panel == "accounts":
         return {"accounts": selectors.accounts_summary(user)}
     if panel == "audit":
-        return {"events": list(audit_events(user)[:LATEST_EVENTS])}
+        return {"events": [for_display(e) for e in audit_events(user)[:LATEST_EVENTS]]}
     return {}
 
 
@@ -93,6 +94,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         next_query = query.urlencode()
     roles = dict(Role.choices)
     for event in events:
+        for_display(event)
         event.role_label = roles.get(event.role, event.role)
         event.before_json = _pretty(event.before)
         event.after_json = _pretty(event.after)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cunjing.core.forms import add_service_errors
 from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.pagination import keyset_page, numbered_page
+from cunjing.core.personal import is_masked
 from cunjing.core.roles import Capability, Role, has_capability, sees_id_numbers
 from cunjing.core.validators import ascii_int
 from cunjing.fieldwork import selectors, services
@@ -344,8 +345,9 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 def _history(user, record) -> list[dict]:
-    """The record's corrections and voiding, each with its fields by label (as the trail holds
-    them: masked)."""
+    """The record's corrections and voiding, each with its fields by label, as the trail holds
+    them: names, ID numbers, phones and texts masked (``core.personal``); the record itself shows
+    its current values."""
     out = []
     for event in selectors.record_corrections(user, record):
         after = dict(event.after or {})
@@ -373,6 +375,8 @@ def _history(user, record) -> list[dict]:
 def _shown(value) -> str:
     if value is None or value == "":
         return "—"
+    if is_masked(value):  # personal data: the trail keeps it masked (core.personal)
+        return value["masked"]
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)

@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from cunjing.core import audit
-from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Capability, is_system, require
 from cunjing.core.validators import normalize_phone
 from cunjing.core.writes import audited_update, check_editable, lock_visible
@@ -42,14 +41,6 @@ from cunjing.registry.models import (
     StandardAddress,
     id_tail_key,
 )
-
-# Personal data kept out of the audit trail in clear; the tail search key not at all.
-_MASKED_IN_AUDIT = {
-    "id_number": mask_id_number,
-    "phone": mask_phone,
-    "contact_phone": mask_phone,
-}
-_NOT_IN_AUDIT = frozenset({"id_tail_key"})
 
 ADDRESS_EDITABLE = frozenset(
     {"road", "number", "building", "unit_number", "room", "latitude", "longitude"}
@@ -86,13 +77,9 @@ def _phone(value: str, field: str) -> str:
 
 
 def _snapshot(instance: models.Model) -> dict[str, Any]:
-    data = audit.snapshot(instance)
-    for name in _NOT_IN_AUDIT:
-        data.pop(name, None)
-    for name, mask in _MASKED_IN_AUDIT.items():
-        if data.get(name):
-            data[name] = mask(data[name])
-    return data
+    """The row for the audit trail (personal fields masked, search keys left out, by
+    ``audit.record`` as ``core.personal`` classifies them)."""
+    return audit.snapshot(instance)
 
 
 def _check_write(actor, area: Area) -> Area:

@@ -44,10 +44,7 @@ def make_event(bureau, when: dt.datetime, **fields) -> AuditEvent:
         "channel": "web",
         **fields,
     }
-    event = AuditEvent(bureau=bureau, created_at=when, **values)
-    event.digest = audit._digest(event)
-    event.save(force_insert=True)
-    return event
+    return audit.append(AuditEvent(bureau=bureau, **values), at=when)
 
 
 def lock_out(username: str, failures: int = 5, minutes_ago: int = 1) -> None:

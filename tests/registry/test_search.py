@@ -16,7 +16,7 @@ from tests.registry.data import OWN_ID, id_number
 AUTH = 1  # bearer token → user → unit (one select_related query)
 LIST = AUTH + 2  # count + page (rows with dwelling, address, area joined)
 DETAIL = AUTH + 1
-REVEAL = AUTH + 2  # the record (scope inline) + the audit row
+REVEAL = AUTH + 3  # the record (scope inline) + the audit chain's head and row
 
 
 def search(county, persona: str, path: str, q: str) -> list[str]:

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cunjing.core import audit
-from cunjing.core.masking import mask_id_number, mask_phone
 from cunjing.core.roles import Role
 from cunjing.core.validators import normalize_phone
 from cunjing.fieldwork.models import FieldRecord, PreventionActivity
@@ -17,9 +16,6 @@ from cunjing.fieldwork.models import FieldRecord, PreventionActivity
 # Who may write field records; aides only the kinds in AIDE_KINDS.
 RECORDER_ROLES = frozenset({Role.BEAT_OFFICER, Role.OFFICE_LEADER, Role.STATION_LEADER})
 AIDE_KINDS = frozenset({PreventionActivity})
-
-# Personal data kept out of the audit trail in clear.
-_MASKED_IN_AUDIT = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 def can_record(actor, model: type[FieldRecord]) -> bool:
@@ -46,8 +42,6 @@ def checked_phone(value: str, *, required: bool) -> str | Refused:
 
 
 def record_snapshot(record) -> dict[str, Any]:
-    data = audit.snapshot(record)
-    for name, mask in _MASKED_IN_AUDIT.items():
-        if data.get(name):
-            data[name] = mask(data[name])
-    return data
+    """The record for the audit trail (personal fields masked by ``audit.record``, as
+    ``core.personal`` classifies them)."""
+    return audit.snapshot(record)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from cunjing.core import audit
-from cunjing.core.masking import mask_phone
 from cunjing.core.roles import RESIDENT, SYSTEM
 from cunjing.matters.models import Matter, MatterEvent
 
@@ -20,11 +19,9 @@ def refuse(field: str, message: str) -> ValidationError:
 
 
 def matter_snapshot(matter: Matter) -> dict:
-    """The matter for the audit trail, the reporter's phone masked."""
-    data = audit.snapshot(matter)
-    if data.get("reporter_phone"):
-        data["reporter_phone"] = mask_phone(data["reporter_phone"])
-    return data
+    """The matter for the audit trail (the reporter and the texts masked by ``audit.record``,
+    as ``core.personal`` classifies them)."""
+    return audit.snapshot(matter)
 
 
 def record_event(
