@@ -1,7 +1,11 @@
-"""Run benchmarks: ``python -m bench`` runs every module in this package that defines
-``main()``; ``python -m bench NAME [NAME ...]`` runs the named ones; ``python -m bench NAME
---option ...`` passes the options to that one benchmark's ``main(argv)``. The exit status is 1
-when a benchmark's ``main`` returned a non-zero status (a failed check), else 0."""
+"""Run benchmarks: ``python -m bench`` (``make bench``) runs every module in this package that
+defines ``main()``, except those of ``ON_REQUEST``; ``python -m bench NAME [NAME ...]`` runs the
+named ones; ``python -m bench NAME --option ...`` passes the options to that one benchmark's
+``main(argv)``. The exit status is 1 when a benchmark's ``main`` returned a non-zero status (a
+failed check), else 0.
+
+``ON_REQUEST`` holds the disruptive ones, run only when named: ``python -m bench faults`` kills
+gunicorn workers and restarts a PostgreSQL server (a private one it makes by default)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+ON_REQUEST = frozenset({"faults"})
+
 
 def discover() -> list[str]:
     here = Path(__file__).resolve().parent
@@ -20,11 +26,16 @@ def discover() -> list[str]:
     )
 
 
+def by_default(available: list[str]) -> list[str]:
+    """What ``python -m bench`` runs without names: all but the ``ON_REQUEST`` ones."""
+    return [name for name in available if name not in ON_REQUEST]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     available = discover()
     split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
-    names, options = argv[:split] or available, argv[split:]
+    names, options = argv[:split] or by_default(available), argv[split:]
     if options and len(names) != 1:
         print("options go to one benchmark: python -m bench NAME --option ...", file=sys.stderr)
         return 2

@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -78,12 +81,14 @@ def drop(name: str, server: str | None = None) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_inner(module: str, database: str, argv: list[str]) -> int:
-    """Run ``python -m <module> --inner <argv>`` with Django pointed at ``database``; its output
-    goes straight to ours."""
+def run_inner(module: str, database: str, argv: list[str], server: str | None = None) -> int:
+    """Run ``python -m <module> --inner <argv>`` with Django pointed at ``database`` (on
+    ``server``, default :func:`server_url`); its output goes straight to ours."""
     env = dict(os.environ)
+    if server:
+        env["BENCH_DATABASE_URL"] = server
     env.update(
-        DATABASE_URL=database_url(database),
+        DATABASE_URL=database_url(database, server),
         DJANGO_SETTINGS_MODULE="cunjing.settings",
         DEBUG="0",
         PYTHONUNBUFFERED="1",
@@ -92,6 +97,122 @@ def run_inner(module: str, database: str, argv: list[str]) -> int:
     return subprocess.call(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", module, "--inner", *argv], cwd=ROOT, env=env
     )
+
+
+# --- A private PostgreSQL server, for the benchmarks that restart it -------------------------
+
+
+def postgres_bindir() -> Path | None:
+    """The directory of ``initdb`` and ``pg_ctl``: Debian's ``/usr/lib/postgresql/<newest>/bin``,
+    else the one on ``PATH``; ``None`` when there is none."""
+    debian = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    debian.sort(key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
+    if debian:
+        return debian[-1]
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+class PrivateServer:
+    """A throw-away PostgreSQL cluster of the benchmark's own: ``initdb`` into a temporary
+    directory, started with ``pg_ctl`` on a free port of 127.0.0.1 (trust authentication, its
+    socket in its own directory), so that a benchmark can restart it — a real stop and start of
+    the postmaster — without disturbing the shared server other work is using. When run as root
+    the cluster belongs to the ``postgres`` account (``initdb`` refuses root): its commands run
+    through ``runuser``.
+
+    ``PrivateServer.create(port)`` makes and starts one; ``restart()``, ``stop()``; ``remove()``
+    deletes its directory. Another process can drive the same cluster from ``(bindir, datadir,
+    port)``."""
+
+    def __init__(self, bindir: Path, datadir: Path, port: int):
+        self.bindir, self.datadir, self.port = Path(bindir), Path(datadir), port
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}"
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [str(self.bindir / tool), *args]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(  # noqa: S603 - our tools, our arguments
+            cmd, capture_output=True, text=True, check=check, timeout=120
+        )
+
+    @classmethod
+    def create(cls, port: int) -> PrivateServer:
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise RuntimeError("initdb not found (Debian: the postgresql package)")
+        datadir = Path(tempfile.mkdtemp(prefix="cunjing_bench_pg_"))
+        if os.geteuid() == 0:
+            import pwd
+
+            account = pwd.getpwnam("postgres")
+            os.chown(datadir, account.pw_uid, account.pw_gid)
+        server = cls(bindir, datadir, port)
+        try:
+            server._run(
+                "initdb",
+                "--pgdata",
+                str(datadir),
+                "--username",
+                "postgres",
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C",
+                "--no-instructions",
+            )
+            server._run(
+                "pg_ctl",
+                "--pgdata",
+                str(datadir),
+                "--log",
+                str(datadir / "server.log"),
+                "--options",
+                f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c max_connections=200",
+                "--wait",
+                "start",
+            )
+        except BaseException:
+            server.remove()
+            raise
+        return server
+
+    def restart(self, mode: str = "fast") -> float:
+        """Stop the postmaster (``fast``: roll back open transactions and close every
+        connection; ``immediate``: abort without a shutdown checkpoint, as a crash, recovered
+        from the WAL at the start) and start it again with the same options; the seconds taken
+        until it accepts connections."""
+        started = time.perf_counter()
+        # --log again: pg_ctl remembers the server's options, not where its output goes (without
+        # it the new postmaster would hold our output pipe open).
+        self._run(
+            "pg_ctl",
+            "--pgdata",
+            str(self.datadir),
+            "--log",
+            str(self.datadir / "server.log"),
+            "--mode",
+            mode,
+            "--wait",
+            "restart",
+        )
+        return time.perf_counter() - started
+
+    def stop(self) -> None:
+        self._run(
+            "pg_ctl", "--pgdata", str(self.datadir), "--mode", "fast", "--wait", "stop", check=False
+        )
+
+    def remove(self) -> None:
+        if (self.datadir / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.datadir, ignore_errors=True)
 
 
 def django_setup() -> None:

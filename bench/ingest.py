@@ -36,26 +36,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from bench import _pg
+from bench import _http, _pg
+from bench._http import PATH, PURPOSES, SHANGHAI, Account
 
 DATABASE = "cunjing_bench_ingest"
-PATH = "/api/fieldwork/visits"
-PURPOSES = ("routine", "information", "dispute_screening", "service", "other")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -99,15 +94,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @dataclass
-class Account:
-    token: str
-    user_id: int
-    officer_id: int | None
-    area_id: int
-    unit_id: int
-
-
-@dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
     acked: dict[str, dict] = field(default_factory=dict)  # key -> first answer
@@ -120,17 +106,6 @@ class Tally:
     replays: int = 0
     replays_same: int = 0
     replay_latencies: list[float] = field(default_factory=list)
-
-
-def _headers(token: str, key: str, length: int, port: int) -> dict[str, str]:
-    return {
-        "Host": f"127.0.0.1:{port}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "Authorization": f"Bearer {token}",
-        "Idempotency-Key": key,
-        "Content-Length": str(length),
-    }
 
 
 def _cut(port: int, headers: dict[str, str], body: bytes, *, partial: bool) -> None:
@@ -153,26 +128,7 @@ class Client:
             tally,
         )
         self.rng = random.Random(args.seed * 1000 + index)
-        self.conn: http.client.HTTPConnection | None = None
-
-    def _post(self, token: str, key: str, body: bytes) -> tuple[int, bytes, float]:
-        """One request on the client's keep-alive connection; raises on a transport error."""
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = _headers(token, key, len(body), self.port)
-        started = time.perf_counter()
-        try:
-            self.conn.request("POST", PATH, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
-            raise
-        if response.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = None
-        return response.status, data, time.perf_counter() - started
+        self.http = _http.KeepAlive(port)
 
     def _until_acked(self, token: str, key: str, body: bytes) -> tuple[dict, float] | None:
         """Retry with the same key until the server acknowledges (201)."""
@@ -180,8 +136,8 @@ class Client:
         while attempts < 50:
             attempts += 1
             try:
-                status, data, elapsed = self._post(token, key, body)
-            except (OSError, http.client.HTTPException):
+                status, data, elapsed = self.http.post(token, key, body)
+            except _http.TRANSPORT_ERRORS:
                 self.tally.transport_errors += 1
                 self.tally.retries += 1
                 time.sleep(0.01)
@@ -203,23 +159,14 @@ class Client:
         sent: list[tuple[Account, str, bytes]] = []
         for i in range(self.args.requests):
             account = self.accounts[i % len(self.accounts)]
-            payload = {
-                "area": account.area_id,
-                "occurred_on": (today - dt.timedelta(days=self.rng.randrange(365))).isoformat(),
-                "household": f"第{self.index}-{i}户",
-                "purpose": self.rng.choice(PURPOSES),
-                "notes": "入户走访，了解家庭情况。" if self.rng.random() < 0.5 else "",
-                "contact_card_given": self.rng.random() < 0.6,
-                "follow_up_needed": self.rng.random() < 0.1,
-            }
-            body = json.dumps(payload, ensure_ascii=False).encode()
+            body = _http.visit_body(self.rng, account, f"第{self.index}-{i}户", today)
             key = str(uuid.uuid4())
             if self.rng.random() < self.args.cut_fraction:
                 partial = self.rng.random() < 0.5
                 try:
                     _cut(
                         self.port,
-                        _headers(account.token, key, len(body), self.port),
+                        _http.headers(account.token, key, len(body), self.port),
                         body,
                         partial=partial,
                     )
@@ -244,68 +191,7 @@ class Client:
                 if replayed is not None:
                     self.tally.replay_latencies.append(replayed[1])
                     self.tally.replays_same += replayed[0] == self.tally.acked[key]
-        if self.conn is not None:
-            self.conn.close()
-
-
-# --- The server --------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(args, port: int, log) -> subprocess.Popen:
-    """gunicorn in a subprocess; its log (warnings and up) goes to the file ``log``."""
-    env = dict(os.environ, DEBUG="0", CONN_MAX_AGE=str(args.conn_max_age))
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "cunjing.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(cmd, cwd=_pg.ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
-
-
-def wait_ready(port: int, token: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", PATH, headers={"Authorization": f"Bearer {token}"})
-            status = conn.getresponse().status
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not answer in time")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+        self.http.close()
 
 
 # --- Raw psycopg -------------------------------------------------------------------------------
@@ -420,8 +306,6 @@ def inner(args) -> int:
         _pg.django_setup()
         from django.db import connection, connections
 
-        from cunjing.accounts.models import User
-        from cunjing.accounts.services import token_issue
         from cunjing.core.models import AuditEvent, IdempotencyKey
         from cunjing.fieldwork.models import HouseholdVisit
 
@@ -429,28 +313,24 @@ def inner(args) -> int:
         with _pg.fast_hashing():
             bureau = _pg.build_county(args.county)
             beats = _pg.beat_accounts(bureau, args.officers or args.clients)
-        users = User.objects.in_bulk([b.user_id for b in beats])
-        accounts = [
-            Account(
-                token=token_issue(user=users[b.user_id])[0],
-                user_id=b.user_id,
-                officer_id=users[b.user_id].officer_id,
-                area_id=b.area_id,
-                unit_id=b.unit_id,
-            )
-            for b in beats
-        ]
+        accounts = _http.accounts_with_tokens(beats)
         print(
             f"database {args.database}: schema + {args.county} county + {len(accounts)} beat "
             f"officers' accounts and tokens in {time.perf_counter() - t:.1f} s"
         )
         connections.close_all()
 
-        port = _free_port()
+        port = _http.free_port()
         log = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed after the load
         t = time.perf_counter()
-        server = start_server(args, port, log)
-        wait_ready(port, accounts[0].token, server)
+        server = _http.start_server(
+            port,
+            log,
+            workers=args.workers,
+            threads=args.threads,
+            conn_max_age=args.conn_max_age,
+        )
+        _http.wait_ready(port, accounts[0].token, server)
         print(f"server ready in {time.perf_counter() - t:.1f} s; {_pg.load()}")
         print(
             f"server: gunicorn gthread, {args.workers} workers x {args.threads} threads, "
@@ -474,7 +354,7 @@ def inner(args) -> int:
         for th in threads:
             th.join()
         wall = time.perf_counter() - t0
-        stop_server(server)
+        _http.stop_server(server)
         server = None
         print(f"load done; {_pg.load()}")
         log.seek(0)
@@ -620,7 +500,7 @@ def inner(args) -> int:
         return 0 if ok else 1
     finally:
         if server is not None:
-            stop_server(server)
+            _http.stop_server(server)
         try:
             from django.db import connections
 
