@@ -1,7 +1,8 @@
 """cunjing settings: one module, driven by environment variables (healthchecks style).
 
 Every knob has a safe default for the embedded shape (SQLite under ``var/``). A county deployment
-sets ``DATABASE_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``REDIS_URL``.
+sets ``DEPLOYMENT=county`` (HTTPS behind the documented nginx: see "Deployment" below and the
+README), ``DATABASE_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``REDIS_URL``.
 """
 
 import os
@@ -9,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CUNJING_VAR_DIR", BASE_DIR / "var"))
@@ -43,10 +46,42 @@ def _secret_key() -> str:
         return key
 
 
+# --- Deployment ----------------------------------------------------------------------------------
+# DEPLOYMENT names the shape of DESIGN.md: "embedded" (default: `make run`, plain HTTP on
+# 127.0.0.1) or "county" (gunicorn behind the documented nginx, which terminates HTTPS and sets
+# X-Real-IP and X-Forwarded-Proto). "county" turns on HTTPS and TRUST_X_REAL_IP (each may still be
+# set on its own) and refuses to start without SECRET_KEY and ALLOWED_HOSTS or with DEBUG on:
+# `manage.py check --deploy` answers no warning there (tests/core/test_deploy_check.py).
+DEPLOYMENT = os.environ.get("DEPLOYMENT", "embedded").strip().lower()
+if DEPLOYMENT not in ("embedded", "county"):
+    raise ImproperlyConfigured(f"DEPLOYMENT={DEPLOYMENT!r}: use 'embedded' or 'county'")
+COUNTY = DEPLOYMENT == "county"
+# At least 50 characters (Django's security.W009), e.g. python3 -c "import secrets;
+# print(secrets.token_urlsafe(50))". Embedded: generated once under var/ when unset.
+SECRET_KEY_MIN_LENGTH = 50
+if COUNTY and len(os.environ.get("SECRET_KEY", "")) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"DEPLOYMENT=county needs SECRET_KEY of at least {SECRET_KEY_MIN_LENGTH} characters"
+    )
+if COUNTY and not os.environ.get("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("DEPLOYMENT=county needs ALLOWED_HOSTS (the site's host names)")
+
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", "0")
+if COUNTY and DEBUG:
+    raise ImproperlyConfigured("DEPLOYMENT=county runs with DEBUG off")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# HTTPS=1: the site is served over HTTPS only: plain HTTP is redirected, browsers are told to
+# use HTTPS for HSTS_SECONDS (default one year) on this host and its subdomains, and the session
+# and CSRF cookies are Secure. HSTS_PRELOAD=1 (default with HTTPS) only allows the host to be
+# submitted to the browsers' preload list (hstspreload.org); nothing is submitted from here.
+HTTPS = envbool("HTTPS", "1" if COUNTY else "0")
+# TRUST_X_REAL_IP=1: gunicorn is reached only through the documented nginx, which always
+# overwrites X-Real-IP (the client's address: audit trail, rate limits, sign-in lockout; see
+# core/net.py) and X-Forwarded-Proto (the scheme, with HTTPS). Never set it on a server clients
+# reach directly: a client can send any header itself.
+TRUST_X_REAL_IP = envbool("TRUST_X_REAL_IP", "1" if COUNTY else "0")
 
 INSTALLED_APPS = [
     # Before django.contrib.auth: its ``createsuperuser`` command is replaced by a refusal (the
@@ -68,6 +103,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",  # its system checks (settings of django-csp 3 that 4 no longer reads)
     "cunjing.core",
     "cunjing.org",
     "cunjing.stats",
@@ -76,6 +112,7 @@ INSTALLED_APPS = [
     "cunjing.open311",
     "cunjing.dashboard",
     "cunjing.registry",
+    "cunjing.disputes",
     "cunjing.demo",
     "cunjing.workspace",
     "cunjing.portal",
@@ -84,6 +121,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cunjing.core.headers.SecurityHeadersMiddleware",
     "cunjing.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cunjing.core.middleware.LanguageMiddleware",
@@ -126,6 +165,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cunjing.sqlite3'}"),
         conn_max_age=envint("CONN_MAX_AGE", 0),
+        # A kept connection is checked before a request reuses it: after a database restart the
+        # first request gets a fresh connection instead of a 500 (bench/faults measured one per
+        # stale connection without this).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -192,7 +235,7 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes are an idle timeout, renewed by activity
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "0")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "1" if HTTPS else "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 API_TOKEN_HOURS = envint("API_TOKEN_HOURS", 12)
 
@@ -221,6 +264,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request body (files aside) larger than this answers 413: JSON under /api/, Open311's format
+# under /open311/v2/, a page elsewhere (cunjing/errors.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -228,10 +273,79 @@ IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", "1")
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", "1")
+if HTTPS and TRUST_X_REAL_IP:
+    # nginx terminates TLS and says so (proxy_set_header X-Forwarded-Proto $scheme).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp 4) on every answer: scripts only from the site's own files
+# (no inline script, no on*= attribute, no eval: htmx's hx-on is not used and its eval is off,
+# see templates/base.html); no <style> element but the site's stylesheets; style="" attributes
+# (a handful in the templates, and those scripts set) are allowed. img-src data: for Tabler's
+# form icons and the two-factor QR code (an SVG data URI). The phone workspace's service worker
+# and manifest are the site's own. A map tile server (when one becomes a setting) goes in img-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy: every powerful feature off, for the site and any frame in it. No page asks
+# for the position, the camera (a photo is picked with a plain file input) or the microphone.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+# Cache-Control: no-store (core/headers.py) on every answer to a signed-in user, to a POST, and
+# under these paths; the views named here keep their own caching (public, no personal data).
+NO_STORE_PATH_PREFIXES = ["/api/", "/open311/"]
+CACHEABLE_VIEWS = ["workspace:sw", "workspace:manifest"]
 
 # --- Audit ---------------------------------------------------------------------------------------
 # Key for the per-row HMAC that makes the append-only audit trail tamper-evident.
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", SECRET_KEY)
+
+# --- Personal data at rest (core/crypto.py) ------------------------------------------------------
+# ID numbers and phones are stored AES-GCM encrypted, found through a keyed blind index; the keys
+# never live in the database. FIELD_ENCRYPTION_KEYS="k2:<base64>,k1:<base64>" (the first one
+# encrypts, all decrypt: `manage.py rotate_keys` moves rows onto the first); BLIND_INDEX_KEY
+# (base64, 32 bytes; never rotated). Whatever is unset is read from FIELD_ENCRYPTION_KEY_FILE
+# (lines "id:base64", the blind-index key on the line "index:"). Embedded: that file is created
+# under var/ (0600) on first use; county: a missing key is a system check error (cunjing.E001).
+FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+BLIND_INDEX_KEY = os.environ.get("BLIND_INDEX_KEY", "")
+FIELD_ENCRYPTION_KEY_FILE = os.environ.get("FIELD_ENCRYPTION_KEY_FILE") or str(
+    VAR_DIR / "field_keys"
+)
+FIELD_ENCRYPTION_KEY_AUTOCREATE = envbool(
+    "FIELD_ENCRYPTION_KEY_AUTOCREATE",
+    "0" if COUNTY or "FIELD_ENCRYPTION_KEY_FILE" in os.environ else "1",
+)
 
 # --- Background work -----------------------------------------------------------------------------
 if os.environ.get("REDIS_URL"):
@@ -256,10 +370,12 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Behind nginx the client's address is in X-Real-IP (set by nginx, never by the client): set
-# RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP there. Only a header the proxy always overwrites may be
-# named: a client can send any header itself.
-CLIENT_ADDRESS_HEADER = os.environ.get("RATELIMIT_IP_META_KEY") or ""
+# The client's address (core/net.py): X-Real-IP with TRUST_X_REAL_IP (see "Deployment"), else
+# REMOTE_ADDR. RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP, the older name of TRUST_X_REAL_IP=1, is still
+# read (deprecated: it names any header; only one the proxy always overwrites may be named).
+CLIENT_ADDRESS_HEADER = (
+    "HTTP_X_REAL_IP" if TRUST_X_REAL_IP else os.environ.get("RATELIMIT_IP_META_KEY", "")
+)
 RATELIMIT_IP_META_KEY = "cunjing.core.net.client_address"
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "1")
 # The residents' portal (/portal/): the bureau it serves (county code; unset with exactly one
@@ -274,7 +390,11 @@ PORTAL_RATES = {
 
 # --- Open311 GeoReport v2 (/open311/v2/) ----------------------------------------------------
 # Rates are django-ratelimit's "count/period" (s, m, h, d). POSTs count per API key and per client
-# address; every answer past a limit is a 429 with Retry-After.
+# address; every answer past a limit is a 429 with Retry-After. GETs count per client address at
+# OPEN311_RATE_GET_PER_IP: discovery, services, and listing/search with an API key (a city's app
+# serving many residents) may go that fast. A lookup by service request id WITHOUT a key (at most
+# 50 ids a lookup) also counts against the portal's tracking limit, PORTAL_RATES["lookup"], in
+# the same count as the portal's lookups: the ids are residents' keys, whichever door asks.
 OPEN311_RATE_POST_PER_KEY = os.environ.get("OPEN311_RATE_POST_PER_KEY", "120/h")
 OPEN311_RATE_POST_PER_IP = os.environ.get("OPEN311_RATE_POST_PER_IP", "20/m")
 OPEN311_RATE_GET_PER_IP = os.environ.get("OPEN311_RATE_GET_PER_IP", "600/m")

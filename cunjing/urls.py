@@ -19,4 +19,6 @@ urlpatterns = [
     path("", include("cunjing.dashboard.urls")),
 ]
 
+handler400 = "cunjing.errors.bad_request"
 handler404 = "cunjing.errors.page_not_found"
+handler500 = "cunjing.errors.server_error"

@@ -37,6 +37,23 @@ def _fast_hashing():
         yield
 
 
+TEST_FIELD_KEYS = [("t1", bytes(range(32)))]
+TEST_BLIND_INDEX_KEY = bytes(range(32, 64))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _field_encryption_keys():
+    """Fixed keys for the personal data at rest (``core.crypto``): no key file is made or read,
+    whatever the environment says."""
+    with override_settings(
+        FIELD_ENCRYPTION_KEYS=TEST_FIELD_KEYS,
+        BLIND_INDEX_KEY=TEST_BLIND_INDEX_KEY,
+        FIELD_ENCRYPTION_KEY_FILE="",
+        FIELD_ENCRYPTION_KEY_AUTOCREATE=False,
+    ):
+        yield
+
+
 def _transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     return bool(marker and marker.kwargs.get("transaction")) or (

@@ -15,7 +15,10 @@ Every persona authenticates with a bearer token issued by ``accounts.services.to
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from cunjing.core.roles import SYSTEM
 from cunjing.org import services as org
@@ -741,3 +744,279 @@ def test_reveal(county, registry, persona, relation, status):
 )
 def test_registry_lists(county, registry, persona, path, status):
     assert client_for(county, persona).get(path).status_code == status
+
+
+# --- Disputes (/api/disputes) ------------------------------------------------------------------
+# A dispute and a screening round (with one flagged hazard) in the relation's village, recorded by
+# its beat officer: own 瓦房沟村, sibling 刘沟村, other 杨庄村. Reads need ``view_fieldwork`` (the
+# admin roles: 403 whatever the object); aides record disputes and rounds in their area but do
+# not move them (403); inspectors read (403 on writes); the commander records disputes, not
+# rounds. The kinds are kept by the commander and the system admin; the rates, counts only, are
+# read with ``view_org`` like the results table.
+
+# fmt: off
+GET_DISPUTE = {  # GET /api/disputes/{id}, .../sessions, .../follow-ups, /screenings/{id}
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (200, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (200, 200, 200, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+MOVE_DISPUTE = {  # POST .../transitions {"action": "mediate"}, .../sessions, .../follow-ups,
+    #               /hazards/{id}/close (200 or 201)
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+POST_DISPUTE = {  # POST /api/disputes into the relation's village (none: a missing area)
+    "beat":           (201, 404, 404, 404),
+    "sibling":        (404, 201, 404, 404),
+    "other":          (404, 404, 201, 404),
+    "aide":           (201, 404, 404, 404),
+    "office_leader":  (201, 201, 404, 404),
+    "station_leader": (201, 201, 404, 404),
+    "commander":      (201, 201, 201, 404),
+    "inspector":      (403, 403, 403, 403),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+POST_SCREENING = {  # POST /api/disputes/screenings in the relation's village
+    "beat":           (201, 404, 404, 404),
+    "sibling":        (404, 201, 404, 404),
+    "other":          (404, 404, 201, 404),
+    "aide":           (201, 404, 404, 404),
+    "office_leader":  (201, 201, 404, 404),
+    "station_leader": (201, 201, 404, 404),
+    "commander":      (403, 403, 403, 403),
+    "inspector":      (403, 403, 403, 403),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+REVEAL_PARTY = {  # POST /api/reveal the ID number of the relation's dispute's applicant
+    "beat":           (200, 404, 404, 404),
+    "sibling":        (404, 200, 404, 404),
+    "other":          (404, 404, 200, 404),
+    "aide":           (403, 404, 404, 404),
+    "office_leader":  (200, 200, 404, 404),
+    "station_leader": (200, 200, 404, 404),
+    "commander":      (200, 200, 200, 404),
+    "inspector":      (403, 403, 403, 404),
+    "sysadmin":       (403, 403, 403, 403),
+    "secadmin":       (403, 403, 403, 403),
+    "auditor":        (403, 403, 403, 403),
+    "anonymous":      (401, 401, 401, 401),
+}
+DISPUTE_LISTS = {
+    #                  disputes  screenings  hazards  kinds  rates  POST kinds  PATCH kind
+    "beat":           (200,      200,        200,     200,   200,   403,        403),
+    "sibling":        (200,      200,        200,     200,   200,   403,        403),
+    "other":          (200,      200,        200,     200,   200,   403,        403),
+    "aide":           (200,      200,        200,     200,   200,   403,        403),
+    "office_leader":  (200,      200,        200,     200,   200,   403,        403),
+    "station_leader": (200,      200,        200,     200,   200,   403,        403),
+    "commander":      (200,      200,        200,     200,   200,   201,        200),
+    "inspector":      (200,      200,        200,     200,   200,   403,        403),
+    "sysadmin":       (403,      403,        403,     200,   200,   201,        200),
+    "secadmin":       (403,      403,        403,     403,   200,   403,        403),
+    "auditor":        (403,      403,        403,     403,   403,   403,        403),
+    "anonymous":      (401,      401,        401,     401,   401,   401,        401),
+}
+# fmt: on
+DISPUTE_READS = ("", "/sessions", "/follow-ups")
+
+
+def test_the_dispute_tables_cover_every_persona():
+    for table in (GET_DISPUTE, MOVE_DISPUTE, POST_DISPUTE, POST_SCREENING, REVEAL_PARTY):
+        assert list(table) == PERSONAS
+    assert list(DISPUTE_LISTS) == PERSONAS
+
+
+@pytest.fixture
+def disputes(county):
+    """Per relation, a reported dispute, a failed one (follow-ups can be scheduled on it) and a
+    screening round with one flagged hazard, all by the village's beat officer."""
+    import uuid
+
+    from cunjing.disputes import services as dispute_services
+    from cunjing.disputes.models import DisputeKind
+
+    dispute_services.dispute_kinds_ensure_defaults(actor=SYSTEM, bureau=county.bureau)
+    kind = DisputeKind.objects.get(bureau=county.bureau, code="neighbour")
+    out = {}
+    for relation, persona in (("own", "beat"), ("sibling", "sibling"), ("other", "other")):
+        user, area = county.user(persona), county.areas[relation]
+
+        def record(user=user, area=area):
+            return dispute_services.dispute_create(
+                actor=user,
+                area=area,
+                kind=kind,
+                source="walk_in",
+                facts="邻里纠纷",
+                client_uuid=uuid.uuid4(),
+                parties=[{"role": "applicant", "name": "王大", "id_number": "410481199001010030"}],
+            )
+
+        reported, failed = record(), record()
+        dispute_services.dispute_mediate(actor=user, dispute=failed)
+        dispute_services.dispute_fail(actor=user, dispute=failed, reason="拒绝调解")
+        round_ = dispute_services.screening_create(
+            actor=user,
+            area=area,
+            screened_on=timezone.localdate() - dt.timedelta(days=1),
+            households_visited=10,
+            places_visited=2,
+            client_uuid=uuid.uuid4(),
+            hazards=[{"description": "聚集", "flags": ["group_incident"]}],
+        )
+        out[relation] = {
+            "reported": reported,
+            "failed": failed,
+            "round": round_,
+            "hazard": round_.hazards.get(),
+        }
+    return out
+
+
+def _dispute_id(disputes, relation: str, which: str = "reported") -> int:
+    return disputes[relation][which].pk if relation != "none" else MISSING
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(GET_DISPUTE))
+def test_get_dispute(county, disputes, persona, relation, status):
+    api = client_for(county, persona)
+    pk = _dispute_id(disputes, relation)
+    for path in DISPUTE_READS:
+        response = api.get(f"/api/disputes/{pk}{path}")
+        assert response.status_code == status, path
+        if status == 200 and path == "":
+            assert response.json()["id"] == pk
+            assert ("id_number" in response.json()["parties"][0]) == (persona != "aide")
+    pk = disputes[relation]["round"].pk if relation != "none" else MISSING
+    assert api.get(f"/api/disputes/screenings/{pk}").status_code == status
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(MOVE_DISPUTE))
+def test_move_dispute(county, disputes, persona, relation, status):
+    """Each move on its own record (a session comes after the mediation started)."""
+    from cunjing.disputes.models import Dispute, DisputeFollowUp, Hazard, MediationSession
+
+    api = client_for(county, persona)
+    today = timezone.localdate().isoformat()
+    pk = _dispute_id(disputes, relation)
+    moved = api.post(f"/api/disputes/{pk}/transitions", {"action": "mediate"})
+    assert moved.status_code == status
+    done = relation != "none" and Dispute.objects.get(pk=pk).state == "mediating"
+    assert done == (status == 200)
+    body = {"held_on": today, "place": "村委会", "participants": "民警", "outcome": "继续"}
+    session = api.post(f"/api/disputes/{pk}/sessions", body)
+    assert session.status_code == (201 if status == 200 else status)
+    assert MediationSession.objects.filter(dispute_id=pk).exists() == (status == 200)
+    failed = _dispute_id(disputes, relation, "failed")
+    visit = api.post(f"/api/disputes/{failed}/follow-ups", {"due_on": today})
+    assert visit.status_code == (201 if status == 200 else status)
+    assert DisputeFollowUp.objects.filter(dispute_id=failed).exists() == (status == 200)
+    hazard = disputes[relation]["hazard"].pk if relation != "none" else MISSING
+    closed = api.post(f"/api/disputes/hazards/{hazard}/close", {})
+    assert closed.status_code == status
+    assert Hazard.objects.filter(pk=hazard, closed_at__isnull=False).exists() == (status == 200)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(POST_DISPUTE))
+def test_post_dispute(county, disputes, persona, relation, status):
+    import uuid
+
+    from cunjing.disputes.models import Dispute, DisputeKind
+
+    area_id = county.areas[relation].pk if relation != "none" else MISSING
+    kind = DisputeKind.objects.get(bureau=county.bureau, code="family")
+    before = Dispute.objects.count()
+    response = client_for(county, persona).post(
+        "/api/disputes",
+        {"area": area_id, "kind": kind.pk, "source": "walk_in", "facts": "家庭矛盾"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == status
+    assert Dispute.objects.count() == before + (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(POST_SCREENING))
+def test_post_screening(county, disputes, persona, relation, status):
+    import uuid
+
+    from cunjing.disputes.models import ScreeningRound
+
+    area_id = county.areas[relation].pk if relation != "none" else MISSING
+    before = ScreeningRound.objects.count()
+    response = client_for(county, persona).post(
+        "/api/disputes/screenings",
+        {
+            "area": area_id,
+            "screened_on": timezone.localdate().isoformat(),
+            "households_visited": 8,
+            "places_visited": 1,
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == status
+    assert ScreeningRound.objects.count() == before + (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(("persona", "relation", "status"), rows(REVEAL_PARTY))
+def test_reveal_party(county, disputes, persona, relation, status):
+    from cunjing.core.models import AuditEvent
+
+    pk = disputes[relation]["reported"].parties.get().pk if relation != "none" else MISSING
+    body = {"object": "dispute_party", "id": pk, "field": "id_number", "reason": "核查身份信息"}
+    response = client_for(county, persona).post("/api/reveal", body)
+    assert response.status_code == status
+    revealed = AuditEvent.objects.filter(action="personal_data.reveal").count()
+    assert revealed == (1 if status == 200 else 0)
+    if status == 200:
+        assert response.json()["value"] == "410481199001010030"
+
+
+@pytest.mark.parametrize(
+    ("persona", "index", "status"),
+    [
+        (persona, index, status)
+        for persona, statuses in DISPUTE_LISTS.items()
+        for index, status in enumerate(statuses)
+    ],
+)
+def test_dispute_lists(county, disputes, persona, index, status):
+    from cunjing.disputes.models import DisputeKind
+
+    api = client_for(county, persona)
+    today = timezone.localdate().isoformat()
+    kind = DisputeKind.objects.get(bureau=county.bureau, code="other")
+    response = [
+        lambda: api.get("/api/disputes"),
+        lambda: api.get("/api/disputes/screenings"),
+        lambda: api.get("/api/disputes/hazards"),
+        lambda: api.get("/api/disputes/kinds"),
+        lambda: api.get("/api/disputes/rates", {"from": today, "to": today}),
+        lambda: api.post("/api/disputes/kinds", {"name": "新的纠纷类别"}),
+        lambda: api.patch(f"/api/disputes/kinds/{kind.pk}", {"active": False}),
+    ][index]()
+    assert response.status_code == status

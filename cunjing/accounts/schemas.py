@@ -101,7 +101,8 @@ class AccountIn(InputSchema):
 
 
 class AccountPatchIn(InputSchema):
-    full_name: Text | None = Field(None, min_length=1, max_length=50)
+    # Leave it out to keep the name; null is no name (a 422, not a name-less account).
+    full_name: Text = Field(None, min_length=1, max_length=50)
     role: Role | None = None
     unit: BodyId | None = None
 

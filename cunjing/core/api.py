@@ -5,19 +5,27 @@ malformed.
 ``core`` imports no app: the bearer-token class lives with the tokens in ``accounts.api`` and the
 assembly (``cunjing/api.py``) puts the two side by side.
 
-Error shape (every non-2xx answer is JSON, never an HTML 500 page)::
+Error shape (every non-2xx answer is JSON, never an HTML page)::
 
-    401, 403, 404, 409, 429  {"detail": "<message in the user's language>"}
+    400, 401, 403, 404, 405, 409, 413, 415, 429, 500
+                             {"detail": "<message in the user's language>"}
     422                      {"detail": "<summary>", "errors": {"<field>": ["<message>", ...]}}
 
 A 422 comes from request validation (pydantic, before the view runs) or from a service's
 ``ValidationError``; both use the same shape, keyed by field name (``__all__`` for errors not tied
-to one field).
+to one field). A request body must be sent as ``application/json`` (415 otherwise; the multipart
+upload endpoints read ``multipart/form-data`` instead) and be at most
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413). Answers made outside ninja's handlers — an unknown path
+(404), a server error (500), a body too large read before the view — come from the URL conf's
+error views (``cunjing/errors.py``) through :func:`error_response`, in the same shape; a method a
+path does not take answers 405 through :class:`JsonAPI`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
@@ -30,11 +38,13 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, WithJsonSchema
@@ -42,6 +52,7 @@ from pydantic_core import PydanticCustomError
 
 from cunjing.core import roles
 from cunjing.core.errors import field_errors
+from cunjing.core.validators import check_query_date, parse_query_date
 
 # Largest id a bigint column holds: larger ids answer 422 instead of overflowing the driver.
 MAX_ID = 2**63 - 1
@@ -94,9 +105,31 @@ EmptyAsNone = BeforeValidator(lambda value: None if value == "" else value)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # The same in a JSON body, where it must be a JSON integer (not "5", 5.0 or true).
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
-# A date in a query string, documented with its length bound like every query string.
+
+
+def _query_date(value: Any) -> Any:
+    # ``YYYY-MM-DD`` in ASCII digits within the accepted range (``core.validators``): pydantic
+    # alone takes "00000000000" for the Unix epoch and any year from 1 to 9999.
+    try:
+        if isinstance(value, str):
+            return parse_query_date(value)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return check_query_date(value)
+    except DjangoValidationError as exc:
+        if exc.code == "date_out_of_range":
+            raise PydanticCustomError(
+                "date_out_of_range", "Enter a date from {min} to {max}.", exc.params
+            ) from None
+        raise PydanticCustomError("date_parsing", "Enter a valid date.") from None
+    return value  # anything else: pydantic's own date check refuses it
+
+
+# A date in a query string (every ``from``/``to``, ``date_from``/``date_to`` of the API), documented
+# with its length bound like every query string.
 QueryDate = Annotated[
-    dt.date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
+    dt.date,
+    BeforeValidator(_query_date),
+    WithJsonSchema({"type": "string", "format": "date", "maxLength": 10}),
 ]
 
 
@@ -148,6 +181,74 @@ def require(request: HttpRequest, capability: str):
     user = request.auth
     roles.require(user if user is not None else AnonymousUser(), capability)
     return user
+
+
+# --- Request bodies, and answers made outside the exception handlers ------------------------------
+
+
+class UnsupportedMediaType(HttpError):
+    """A body sent as something other than JSON (text/plain, a form, no Content-Type)."""
+
+    def __init__(self) -> None:
+        super().__init__(415, "Unsupported Media Type")
+
+
+class JsonParser(Parser):
+    """Request bodies are JSON and must say so: a body whose Content-Type is not
+    ``application/json`` answers 415 instead of being read as JSON whatever it claims to be.
+
+    ninja calls the parser only for a non-empty body of an operation that takes one (an action
+    without a payload ignores its body); the multipart upload endpoints (``File[...]``) read
+    ``request.FILES`` and never reach it."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        media_type = request.content_type
+        # ``None``: not a client's request but ninja's stand-in for one part of a multipart form.
+        if media_type is not None and media_type.lower() != "application/json":
+            raise UnsupportedMediaType()
+        return super().parse_body(request)
+
+
+def error_response(status: int, detail: str) -> HttpResponse:
+    """``{"detail": ...}`` as ninja's renderer writes it, for answers made outside the API's
+    exception handlers (the URL conf's error views, the 405 of a path)."""
+    return HttpResponse(
+        json.dumps({"detail": detail}),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+class JsonAPI(NinjaAPI):
+    """A ``NinjaAPI`` that reads only JSON bodies (:class:`JsonParser`) and whose 405 is JSON too:
+    ninja's URL view answers a method the path does not take with a plain-text 405 before any
+    exception handler runs; here that answer becomes the error shape, keeping its ``Allow``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("parser", JsonParser())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def urls(self) -> tuple[list, str, str]:
+        patterns, app_name, namespace = super().urls
+        return [_json_not_allowed(p) for p in patterns], app_name, namespace
+
+
+def _json_not_allowed(pattern: Any) -> Any:
+    if not isinstance(pattern, URLPattern):
+        return pattern
+    view = pattern.callback
+
+    @functools.wraps(view)  # keeps ``csrf_exempt`` (ninja checks CSRF itself, in SessionAuth)
+    def json_405(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error_response(405, _("This method is not allowed here."))
+            response["Allow"] = allowed
+        return response
+
+    return URLPattern(pattern.pattern, json_405, pattern.default_args, pattern.name)
 
 
 # --- Error messages ----------------------------------------------------------------------------
@@ -211,6 +312,9 @@ def _pydantic_messages() -> dict[str, Callable[[dict], str]]:
         "date_from_datetime_parsing": lambda e: date,
         "date_from_datetime_inexact": lambda e: date,
         "date_type": lambda e: date,
+        "date_out_of_range": lambda e: (
+            _("Enter a date from %(min)s to %(max)s.") % {"min": c(e, "min"), "max": c(e, "max")}
+        ),
         "datetime_parsing": lambda e: datetime,
         "datetime_type": lambda e: datetime,
         "greater_than_equal": lambda e: (
@@ -299,6 +403,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            exc = exc.__cause__  # ninja wraps what the parser raises in a 400
+        if exc.status_code == 415:
+            message = _("Send the request body as JSON, with Content-Type: application/json.")
+            return respond(request, 415, {"detail": message})
         if exc.status_code == 400 and exc.__cause__ is not None:
             # ninja could not parse the body (malformed JSON, bad encoding)
             errors = {NON_FIELD_ERRORS: [_("The request body is not valid JSON.")]}

@@ -7,21 +7,15 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 
-from cunjing.core import context
+from cunjing.core import context, net
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The peer address. X-Forwarded-For is honoured only behind a configured proxy (nginx sets
-    X-Real-IP); a client cannot forge its audit IP through a header on a direct connection."""
-    from django.conf import settings
-
-    if getattr(settings, "TRUST_X_REAL_IP", False):
-        real = request.META.get("HTTP_X_REAL_IP")
-        if real:
-            return real.strip()
-    return request.META.get("REMOTE_ADDR")
+    """The client's address for the audit trail: the rule of :mod:`cunjing.core.net`, the same
+    as the lockout's and the rate limits' (REMOTE_ADDR; X-Real-IP only with TRUST_X_REAL_IP)."""
+    return net.client_ip(request)
 
 
 class RequestContextMiddleware:

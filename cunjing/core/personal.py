@@ -81,7 +81,9 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
         **_FIELD_RECORD,
         "name": N,
         "id_number": ID,
+        "id_number_index": OM,
         "phone": PH,
+        "phone_index": OM,
         "origin": T,
         "residence": T,
         "employer": T,
@@ -89,7 +91,13 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
     "fieldwork.service": {**_FIELD_RECORD, "beneficiary": N, "description": T, "outcome": T},
     "fieldwork.assistance": {**_FIELD_RECORD, "household": N, "help_given": T},
     "fieldwork.outreachevent": {**_FIELD_RECORD, "venue": P, "topic": P},
-    "fieldwork.volunteer": {**_FIELD_RECORD, "name": N, "phone": PH, "skills": T},
+    "fieldwork.volunteer": {
+        **_FIELD_RECORD,
+        "name": N,
+        "phone": PH,
+        "phone_index": OM,
+        "skills": T,
+    },
     "fieldwork.preventionactivity": {**_FIELD_RECORD, "description": T},
     "fieldwork.worklog": {"text": T},
     "fieldwork.officerreport": {"situation": T, "problems": T, "measures": T},
@@ -103,6 +111,7 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
         "description": T,
         "reporter_name": N,
         "reporter_phone": PH,
+        "reporter_phone_index": OM,
         "resolution": T,
         "referred_to": P,
         "case_number": P,
@@ -119,6 +128,26 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
     "matters.matterreply": {"text": T},
     "matters.matterattachment": {"content_type": P, "original_name": T, "file": T},
     "open311.open311client": {"name": P, "key_prefix": P, "key_hash": OM},
+    # Disputes: the parties are people; facts, places, agreements and notes quote them.
+    "disputes.disputekind": {"code": P, "name": P},
+    "disputes.screeninground": {"note": T},
+    "disputes.hazard": {"description": T, "close_note": T},
+    "disputes.dispute": {
+        "place": T,
+        "facts": T,
+        "referred_to_name": P,
+        "agreement": T,
+    },
+    "disputes.disputeparty": {
+        "name": N,
+        "id_number": ID,
+        "id_number_index": OM,
+        "phone": PH,
+        "phone_index": OM,
+    },
+    "disputes.disputeevent": {"actor_name": P, "from_state": P, "to_state": P, "note": T},
+    "disputes.mediationsession": {"place": T, "participants": T, "outcome": T},
+    "disputes.disputefollowup": {"note": T},
     # The registry: buildings' addresses are places, the people in them are personal.
     "registry.standardaddress": {
         "road": P,
@@ -135,7 +164,9 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
         "name_initials": OM,
         "id_number": ID,
         "id_tail_key": OM,
+        "id_number_index": OM,
         "phone": PH,
+        "phone_index": OM,
     },
     "registry.establishment": {
         "name": P,
@@ -143,6 +174,7 @@ AUDIT_FIELDS: dict[str, dict[str, Kind]] = {
         "uscc": P,
         "contact_name": N,
         "contact_phone": PH,
+        "contact_phone_index": OM,
     },
 }
 
@@ -158,6 +190,7 @@ PERSONAL_REPR = frozenset(
         "fieldwork.followup",
         "matters.matterreply",
         "matters.matterattachment",
+        "disputes.disputeparty",
     }
 )
 

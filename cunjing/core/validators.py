@@ -1,11 +1,14 @@
-"""Validators shared by every app: division codes, phone numbers, coordinates, ID numbers."""
+"""Validators shared by every app: division codes, phone numbers, coordinates, ID numbers, the
+dates a query may name."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -103,3 +106,49 @@ def validate_id_number(value: str) -> None:
     places = {key for _part, props in numdb.get("cn/loc").info(number[:6]) for key in props}
     if "county" not in places:
         raise invalid
+
+
+# --- Dates named in queries (``from``/``to``, ``date_from``/``date_to``, Open311's start/end) ---
+# One accepted range for every date a client names in a query: from 1990-01-01, well before any
+# record the platform holds (its source years are 2014–15), to a year after today. A date outside
+# it is a typo or a probe, and is refused like a malformed one (422 on /api/, 400 on Open311).
+QUERY_DATE_MIN = dt.date(1990, 1, 1)
+_ISO_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+
+
+def query_date_max(today: dt.date | None = None) -> dt.date:
+    """The latest date a query may name: a year after ``today`` (the bureau's local date)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def check_query_date(value: dt.date) -> dt.date:
+    """``value`` if it lies in the accepted range (:data:`QUERY_DATE_MIN` to
+    :func:`query_date_max`), else a ``ValidationError`` (code ``date_out_of_range``, params
+    ``min`` and ``max``)."""
+    low, high = QUERY_DATE_MIN, query_date_max()
+    if not low <= value <= high:
+        raise ValidationError(
+            _("Enter a date from %(min)s to %(max)s."),
+            code="date_out_of_range",
+            params={"min": low.isoformat(), "max": high.isoformat()},
+        )
+    return value
+
+
+def parse_query_date(text: str) -> dt.date:
+    """A date from a query string: exactly ``YYYY-MM-DD`` in ASCII digits, a real day, within
+    the accepted range. Anything else — ``00000000000`` (a timestamp to a lenient parser),
+    ``0000-01-01``, ``10000-01-01``, ``2026-02-30``, full-width digits — raises
+    ``ValidationError`` (code ``date`` when malformed, ``date_out_of_range`` when out of range)."""
+    match = _ISO_DATE_RE.match(text or "")
+    try:
+        if match is None:
+            raise ValueError(text)
+        value = dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValidationError(_("Enter a valid date."), code="date") from None
+    return check_query_date(value)

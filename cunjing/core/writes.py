@@ -81,3 +81,21 @@ def audited_update(
         new = {**new, **note}
     audit.record(actor=actor, action=action, instance=instance, before=old, after=new)
     return instance
+
+
+def refuse(field: str, message: str) -> ValidationError:
+    """A refusal with one message on ``field`` (422 in the API, the field's error on a form)."""
+    return ValidationError({field: [message]})
+
+
+def clean_text(value, field: str, *, required: bool = True, max_length: int = 2000) -> str:
+    """A service's free-text argument, stripped: refused on ``field`` when blank (if required)
+    or longer than ``max_length``."""
+    value = (value or "").strip()
+    if required and not value:
+        raise refuse(field, _("This field cannot be blank."))
+    if len(value) > max_length:
+        raise refuse(
+            field, _("Ensure this value has at most %(limit)s characters.") % {"limit": max_length}
+        )
+    return value

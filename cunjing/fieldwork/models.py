@@ -22,6 +22,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.core import crypto
+from cunjing.core.fields import BlindIndexField, EncryptedCharField, EncryptedJSONField
 from cunjing.core.models import TenantModel
 from cunjing.core.validators import validate_id_number, validate_phone
 from cunjing.org.models import ScopedQuerySet
@@ -185,11 +187,19 @@ class HouseholdVisit(FieldRecord):
 
 class FloatingResident(FieldRecord):
     """A floating resident (流动人口) registered in the area: who, from where, since when, living
-    and working where. The ID number is stored for the record and shown masked by default."""
+    and working where. The ID number is stored for the record and shown masked by default;
+    the ID number and the phone are stored encrypted, each with its blind index (an exact
+    search without decrypting)."""
 
     name = models.CharField(_("full name"), max_length=50)
-    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = EncryptedCharField(
+        _("ID number"), max_length=18, validators=[validate_id_number], personal=crypto.ID_NUMBER
+    )
+    id_number_index = BlindIndexField(of="id_number")
+    phone = EncryptedCharField(
+        _("phone"), max_length=20, blank=True, validators=[validate_phone], personal=crypto.PHONE
+    )
+    phone_index = BlindIndexField(of="phone")
     origin = models.CharField(_("place of origin"), max_length=200)
     arrived_on = models.DateField(_("arrived on"), validators=[validate_record_day])
     residence = models.CharField(_("residence"), max_length=200)
@@ -346,10 +356,13 @@ class OutreachEvent(FieldRecord):
 
 class Volunteer(FieldRecord):
     """A community prevention volunteer (社会防范人员) mobilised by the beat officer; joined on
-    ``occurred_on``."""
+    ``occurred_on``. The phone is stored encrypted, with its blind index."""
 
     name = models.CharField(_("full name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=20, validators=[validate_phone])
+    phone = EncryptedCharField(
+        _("phone"), max_length=20, validators=[validate_phone], personal=crypto.PHONE
+    )
+    phone_index = BlindIndexField(of="phone")
     skills = models.CharField(_("skills"), max_length=200, blank=True)
 
     class Meta:
@@ -817,8 +830,8 @@ class CorrectionRequest(TenantModel):
     """A request to correct or void a record after the bureau's correction window (更正申请): the
     changes asked for and why, decided by a leader above the record (approved: applied at once,
     in the same transaction; rejected: with the reason). One request per record waits at a
-    time. The requested values are the record's own data (a phone, an ID number) and are
-    masked wherever they are shown."""
+    time. The requested values are the record's own data (a phone, an ID number): stored
+    encrypted (the whole of ``changes``) and masked wherever they are shown."""
 
     scope_area_field = "area"
 
@@ -838,7 +851,7 @@ class CorrectionRequest(TenantModel):
     record_kind = models.CharField(_("kind of record"), max_length=32, choices=RecordKind.choices)
     record_id = models.PositiveBigIntegerField(_("record"))
     action = models.CharField(_("action"), max_length=16, choices=CorrectionAction.choices)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changes = EncryptedJSONField(_("changes"), default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=500)
     state = models.CharField(
         _("state"), max_length=16, choices=CorrectionState.choices, default=CorrectionState.PENDING

@@ -306,7 +306,8 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     _require_view(user)
     page_kind = _kind(kind)
     record = _record(user, page_kind, pk)
-    names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields]
+    # What was entered: derived columns (the blind indexes of ID numbers and phones) are not.
+    names = [f.name for f in page_kind.form._meta.model._meta.concrete_fields if f.editable]
     skip = {
         "id",
         "bureau",

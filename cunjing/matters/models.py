@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cunjing.core import crypto
+from cunjing.core.fields import BlindIndexField, EncryptedCharField
 from cunjing.core.models import TenantModel
 from cunjing.core.validators import validate_latitude, validate_longitude, validate_phone
 from cunjing.org.models import ScopedQuerySet, UnitKind
@@ -164,9 +166,15 @@ class Matter(TenantModel):
     )
     description = models.TextField(_("description"), max_length=2000)
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(
-        _("reporter's phone"), max_length=20, blank=True, validators=[validate_phone]
+    # Stored encrypted (AES-GCM, the key outside the database), with its blind index.
+    reporter_phone = EncryptedCharField(
+        _("reporter's phone"),
+        max_length=20,
+        blank=True,
+        validators=[validate_phone],
+        personal=crypto.PHONE,
     )
+    reporter_phone_index = BlindIndexField(of="reporter_phone")
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     entry_unit = models.ForeignKey(

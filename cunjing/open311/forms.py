@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunjing.core.forms import TablerForm
-from cunjing.core.validators import ascii_int, form_phone
+from cunjing.core.validators import ascii_int, check_query_date, form_phone
 from cunjing.matters.services import normalize_tracking_code
 
 MAX_RANGE_DAYS = 90
+# Service request ids one lookup may name (documented in the served OpenAPI description).
+MAX_CODES = 50
 CODE_RE = re.compile(r"^[0-9A-Za-z]{1,32}$")
 CJK_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·]+$")
 
@@ -88,9 +90,11 @@ class ServiceRequestForm(forms.Form):
 
 
 def parse_w3c(value: str) -> dt.datetime | None:
-    """A W3C date-time (2010-01-01T00:00:00Z, with or without an offset) or a date; None if it
-    is neither. Without an offset, the bureau's time zone."""
+    """A W3C date-time (2010-01-01T00:00:00Z, with or without an offset) or a date, in ASCII
+    digits; None if it is neither. Without an offset, the bureau's time zone."""
     value = (value or "").strip()
+    if not value.isascii():  # full-width or other scripts' digits: never a W3C date
+        return None
     try:
         parsed = parse_datetime(value)
         if parsed is None:
@@ -106,6 +110,15 @@ def parse_w3c(value: str) -> dt.datetime | None:
         except (ValueError, OverflowError):
             return None
     return parsed
+
+
+def _local_day(value: dt.datetime) -> dt.date:
+    """The bureau's local day of ``value``; a time whose local day falls outside the calendar
+    (9999-12-31T23:00:00-10:00) has its own day, which is out of range anyway."""
+    try:
+        return timezone.localtime(value).date()
+    except (OverflowError, ValueError):
+        return value.date()
 
 
 class RequestFilters:
@@ -126,6 +139,11 @@ class RequestFilters:
             if not CODE_RE.match(code):
                 self._error("service_request_id", _("Enter service request ids, comma separated."))
                 break
+        if len(self.codes) > MAX_CODES:
+            self._error(
+                "service_request_id",
+                _("Name at most %(n)s service request ids at a time.") % {"n": MAX_CODES},
+            )
         if raw := params.get("service_code", ""):
             codes = self._list(raw)
             parsed = [ascii_int(c) for c in codes]
@@ -138,6 +156,12 @@ class RequestFilters:
                 parsed = parse_w3c(raw)
                 if parsed is None:
                     self._error(name, _("Enter a date and time such as 2015-01-20T00:00:00Z."))
+                else:
+                    try:  # the range every query date keeps to (``core.validators``)
+                        check_query_date(_local_day(parsed))
+                    except ValidationError as exc:
+                        self.errors.setdefault(name, []).extend(exc.messages)
+                        parsed = None
                 setattr(self, "start" if name == "start_date" else "end", parsed)
         if self.start and self.end:
             if self.end < self.start:

@@ -9,14 +9,20 @@ hosted here (or ``OPEN311_JURISDICTION``) answers.
     GET  discovery                     where and what this endpoint is
     GET  services                      the bureau's services (its matter categories)
     GET  services/{code}               a service's definition (no service has attributes)
-    GET  requests                      with service_request_id: those requests, no key needed;
-                                       without: api_key required, that client's own requests
+    GET  requests                      with service_request_id (at most 50, comma separated):
+                                       those requests, no key needed; without: api_key
+                                       required, that client's own requests
     POST requests                      api_key required: a new matter; its id and token
     GET  requests/{id}                 one request (id = the matter's tracking code)
     GET  tokens/{token}                the request id of a token
 
-Rate limits: POSTs per client address and per API key, GETs per client address; past a limit,
-429 with Retry-After.
+Rate limits: POSTs per client address and per API key, GETs per client address; a lookup by
+service request id without an API key (``requests`` with ``service_request_id``, and
+``requests/{id}``; a bad or revoked key is no key) also counts against the portal's tracking
+limit, in the same count as the portal's own lookups (``PORTAL_RATES["lookup"]``, 30 per 10
+minutes): the ids are the residents' keys, and both doors resolve them. Past a limit, 429 with
+Retry-After. A body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` answers 413, in the spec's format
+like every refusal.
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -40,10 +51,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
 from cunjing.core import context
-from cunjing.core.errors import field_errors
+from cunjing.core.errors import field_errors, too_large_message
 from cunjing.core.forms import add_service_errors
 from cunjing.core.middleware import client_ip
 from cunjing.core.roles import Capability, has_capability
+from cunjing.core.validators import is_ascii_digits
 from cunjing.open311 import formats, selectors, services
 from cunjing.open311.forms import ClientForm, RequestFilters, ServiceRequestForm
 from cunjing.open311.models import Open311Client
@@ -53,6 +65,10 @@ from cunjing.org.models import Bureau
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+08:00"  # when this endpoint's interface last changed
+
+# The portal's count of tracking lookups (``portal.limits``, group ``portal.<kind>``), which keyless
+# Open311 lookups share: one budget per client address for resolving residents' codes.
+LOOKUP_GROUP = "portal.lookup"
 
 # The spec's names for the fields of a matter a service may refuse.
 SPEC_FIELDS = {
@@ -110,7 +126,9 @@ def _bureau(params) -> Bureau:
     """The bureau ``jurisdiction_id`` names, else the one served here: the public side's rule
     (:func:`org.selectors.public_bureau`) applied to ``OPEN311_JURISDICTION``."""
     code = (params.get("jurisdiction_id") or "").strip()
-    if len(code) > 6:  # a county code has 6 digits: a longer one names no bureau
+    if code and not (len(code) == 6 and is_ascii_digits(code)):
+        # A county code is 6 ASCII digits: anything else names no bureau (and a NUL in it would
+        # be refused by PostgreSQL, a 500, if it reached the query).
         raise Problem.field(400, "jurisdiction_id", _("Unknown jurisdiction."))
     try:
         return org_selectors.public_bureau(code or settings.OPEN311_JURISDICTION)
@@ -137,8 +155,19 @@ def _params(request: HttpRequest):
         return request.GET
     try:
         return request.POST
+    except RequestDataTooBig:
+        raise Problem(413, [too_large_message()]) from None
     except (MultiPartParserError, SuspiciousOperation):
         raise Problem(400, [_("The request body could not be read.")]) from None
+
+
+def _lookup(request: HttpRequest, bureau: Bureau, params) -> None:
+    """A lookup by service request id needs no key. With a valid one, only the per-address GET
+    rate applies (a city's app asks for many residents); without one — or with a bad or revoked
+    one, which is no key at all — it also counts against the portal's tracking limit."""
+    key = (params.get("api_key") or "").strip()
+    if not key or services.client_for_key(bureau_id=bureau.pk, key=key) is None:
+        _limit(request, LOOKUP_GROUP, "ip", settings.PORTAL_RATES["lookup"])
 
 
 def endpoint(*methods: str) -> Callable:
@@ -239,6 +268,8 @@ def requests(request, fmt, bureau, params):
     if request.method == "POST":
         return _submit(request, fmt, bureau, params)
     filters = RequestFilters(params)
+    if filters.codes:
+        _lookup(request, bureau, params)
     if filters.errors:
         raise Problem.fields(filters.errors)
     if filters.codes:
@@ -304,6 +335,7 @@ def _submit(request, fmt, bureau, params):
 
 @endpoint("GET", "HEAD")
 def request_detail(request, fmt, bureau, params, code: str):
+    _lookup(request, bureau, params)
     rows = selectors.requests_by_codes(bureau.pk, [code]) if len(code) <= 64 else []
     if not rows:
         raise Problem(404, [_("Unknown service request.")])
@@ -321,9 +353,26 @@ def token(request, fmt, bureau, params, value: str):
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /open311/v2/: a 404 in the spec's format (XML if asked for)."""
-    fmt = formats.XML if rest.endswith(".xml") else formats.JSON
-    with translation.override(_language(request)):
-        return formats.errors(fmt, 404, [_("No such endpoint. See discovery.json.")])
+    return refusal(request, 404)
+
+
+def refusal(request: HttpRequest, status: int) -> HttpResponse:
+    """An answer under /open311/v2/ made outside :func:`endpoint` — an unknown endpoint (404),
+    and the URL conf's error views (``cunjing/errors.py``): a body too large read before the view
+    (413), one that could not be read (400), a server error (500) — in the spec's format (XML if
+    the path asks for it) and the client's language."""
+    fmt = formats.XML if request.path.endswith(".xml") else formats.JSON
+    language = _language(request)
+    with translation.override(language):
+        message = {
+            400: lambda: _("The request body could not be read."),
+            404: lambda: _("No such endpoint. See discovery.json."),
+            413: too_large_message,
+            500: lambda: _("Something went wrong on the server; it has been logged. Try again."),
+        }[status]()
+        response = formats.errors(fmt, status, [message])
+    response["Content-Language"] = language
+    return response
 
 
 def openapi(request: HttpRequest) -> JsonResponse:

@@ -18,10 +18,12 @@ def _search() -> TextFilter:
         max_length=Q_MAX,
         label=_("search"),
         help_text=_(
-            "Name, pinyin initials (zw), the last 4–6 characters of an ID number, or address."
+            "Name, pinyin initials (zw), an ID number or its last 4–6 characters, a phone "
+            "number, or address."
         ),
-        description="Name (contains), pinyin initials (prefix), the last 4–6 characters of an "
-        "ID number, or address text (contains).",
+        description="Name (contains), pinyin initials (prefix), a whole ID number or its last "
+        "4–6 characters, a whole phone number (national or E.164 form), or address text "
+        "(contains).",
     )
 
 

@@ -11,9 +11,13 @@ Search keys are stored, so each kind of search is an indexed equality or prefix 
 
 - ``name_initials`` / ``pinyin_initials``: the lower-case pinyin initials (张伟 → ``zw``);
 - ``id_tail_key``: the last six characters of the ID number, *reversed* (``…561234`` →
-  ``432165``), so "the ID number ends in 1234" is the prefix ``4321`` of an indexed column.
+  ``432165``), so "the ID number ends in 1234" is the prefix ``4321`` of an indexed column;
+- ``id_number_index`` / ``phone_index`` / ``contact_phone_index``: the keyed blind index of the
+  whole ID number or phone (``core.crypto.blind_index``), so an exact search is an indexed
+  equality.
 
-ID numbers and phones are personal data: masked wherever they are shown, masked in the audit
+ID numbers and phones are personal data: stored encrypted (``core.fields.EncryptedCharField``:
+AES-GCM, the key outside the database), masked wherever they are shown, masked in the audit
 trail, revealed only through ``core.reveal.reveal`` (a permission and an audit event).
 """
 
@@ -26,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
 
+from cunjing.core import crypto
+from cunjing.core.fields import BlindIndexField, EncryptedCharField
 from cunjing.core.models import TenantModel
 from cunjing.core.validators import (
     validate_id_number,
@@ -186,7 +192,8 @@ class Resident(RegistryRecord):
 
     The ID number is optional — young children often have none yet — and validated (GB 11643:
     region, birth date, check digit) when present; one person, one row: an ID number appears once
-    per bureau. Aides never see it, not even masked; everybody else sees it masked.
+    per bureau (on its blind index: the column itself is encrypted). Aides never see it, not
+    even masked; everybody else sees it masked.
     """
 
     dwelling = models.ForeignKey(
@@ -196,11 +203,19 @@ class Resident(RegistryRecord):
     name_initials = models.CharField(
         _("pinyin initials"), max_length=50, blank=True, editable=False
     )
-    id_number = models.CharField(
-        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    id_number = EncryptedCharField(
+        _("ID number"),
+        max_length=18,
+        blank=True,
+        validators=[validate_id_number],
+        personal=crypto.ID_NUMBER,
     )
+    id_number_index = BlindIndexField(of="id_number")
     id_tail_key = models.CharField(max_length=ID_TAIL_LENGTH, blank=True, editable=False)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    phone = EncryptedCharField(
+        _("phone"), max_length=20, blank=True, validators=[validate_phone], personal=crypto.PHONE
+    )
+    phone_index = BlindIndexField(of="phone")
     household_role = models.CharField(
         _("household role"), max_length=10, choices=HouseholdRole.choices
     )
@@ -213,9 +228,10 @@ class Resident(RegistryRecord):
         verbose_name_plural = _("residents")
         constraints = [
             models.UniqueConstraint(
-                fields=["bureau", "id_number"],
-                condition=~Q(id_number=""),
+                fields=["bureau", "id_number_index"],
+                condition=~Q(id_number_index=""),
                 name="resident_bureau_id_number_uniq",
+                violation_error_message=_("A resident with this ID number is already registered."),
             ),
             models.CheckConstraint(
                 condition=Q(household_role__in=HouseholdRole.values),
@@ -227,6 +243,7 @@ class Resident(RegistryRecord):
             models.Index(fields=["bureau", "name"], name="resident_name"),
             _prefix_index(["bureau", "name_initials"], "resident_initials"),
             _prefix_index(["bureau", "id_tail_key"], "resident_id_tail"),
+            models.Index(fields=["bureau", "phone_index"], name="resident_phone"),
         ]
 
     def __str__(self) -> str:
@@ -269,9 +286,14 @@ class Establishment(RegistryRecord):
         _("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc]
     )
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=20, blank=True, validators=[validate_phone]
+    contact_phone = EncryptedCharField(
+        _("contact phone"),
+        max_length=20,
+        blank=True,
+        validators=[validate_phone],
+        personal=crypto.PHONE,
     )
+    contact_phone_index = BlindIndexField(of="contact_phone")
     is_key_unit = models.BooleanField(_("key unit"), default=False)
 
     class Meta:
@@ -286,6 +308,7 @@ class Establishment(RegistryRecord):
             models.Index(fields=["bureau", "area", "name"], name="establishment_area_name"),
             models.Index(fields=["bureau", "name"], name="establishment_name"),
             _prefix_index(["bureau", "name_initials"], "establishment_initials"),
+            models.Index(fields=["bureau", "contact_phone_index"], name="establishment_phone"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,11 @@ text ``q`` means, by its shape:
 - 4–6 digits (the last may be ``X``): the end of a resident's ID number — the stored reversed
   tail (``id_tail_key``) starts with the reversed query: an indexed prefix lookup (aides find
   nobody this way);
+- a whole ID number (18 characters, or 15 digits): that resident — an indexed equality on the
+  blind index of the encrypted ID number (``id_number_index``; aides find nobody this way);
+- a phone number (7 to 15 digits, with ``+``, spaces or dashes; national or E.164): the
+  residents or establishments with that phone — an equality on the blind index
+  (``phone_index`` / ``contact_phone_index``), whatever form the number was typed in;
 - Latin letters only: pinyin initials (``zw`` finds 张伟, ``jsl`` 建设路) — an indexed prefix
   lookup on the stored lower-case initials, whatever the case typed;
 - anything else: a name containing it, or an address containing it.
@@ -22,6 +27,7 @@ import re
 
 from django.db.models import Q, QuerySet
 
+from cunjing.core import crypto
 from cunjing.core.roles import sees_id_numbers
 from cunjing.org.models import Area
 from cunjing.registry.models import (
@@ -35,12 +41,24 @@ from cunjing.registry.models import (
 Q_MAX = 50
 ID_TAIL_MIN = 4
 _ID_TAIL_RE = re.compile(rf"^[0-9]{{{ID_TAIL_MIN - 1},{ID_TAIL_LENGTH - 1}}}[0-9Xx]\Z")
+_ID_NUMBER_RE = re.compile(r"^(?:[0-9]{17}[0-9Xx]|[0-9]{15})\Z")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]*[0-9]\Z")
+PHONE_DIGITS = (7, 15)
 _INITIALS_RE = re.compile(r"^[A-Za-z]+$")
+
+
+def _is_phone(q: str) -> bool:
+    digits = sum(ch.isdigit() for ch in q)
+    return bool(_PHONE_RE.match(q)) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
 
 
 def _kind_of(q: str) -> str:
     if _ID_TAIL_RE.match(q):
         return "id_tail"
+    if _ID_NUMBER_RE.match(q):
+        return "id_number"
+    if _is_phone(q):
+        return "phone"
     if _INITIALS_RE.match(q):
         return "initials"
     return "text"
@@ -50,9 +68,10 @@ def search_q(model, q: str | None, user=None) -> Q:
     """The condition matching ``q`` on ``model`` (empty ``q``: everything).
 
     Each shape of ``q`` gets conditions an index can serve on its own: the ID tail and the
-    initials are prefix lookups on one column, never OR-ed with a ``LIKE '%…%'`` that would
-    force a scan of the whole registry; the address match of a resident or an establishment is
-    a subquery on the addresses, not a join of every row.
+    initials are prefix lookups on one column, a whole ID number or phone an equality on its
+    blind index (the columns themselves are encrypted), never OR-ed with a ``LIKE '%…%'`` that
+    would force a scan of the whole registry; the address match of a resident or an
+    establishment is a subquery on the addresses, not a join of every row.
     """
     q = (q or "").strip()[:Q_MAX]
     if not q:
@@ -64,11 +83,20 @@ def search_q(model, q: str | None, user=None) -> Q:
         return Q(full_text__contains=q)
     if kind == "initials":
         return Q(name_initials__startswith=q.lower())
-    if model is Resident and kind == "id_tail":
+    if model is Resident and kind in ("id_tail", "id_number"):
         if not sees_id_numbers(user):
             # Aides may not find people by an ID number they are not to see.
             return Q(pk__in=[])
+        if kind == "id_number":
+            return Q(id_number_index=crypto.blind_index(crypto.ID_NUMBER, q))
         return Q(id_tail_key__startswith=q.upper()[::-1])
+    if kind == "id_number":
+        return Q(pk__in=[])
+    if kind == "phone":
+        index = crypto.blind_index(crypto.PHONE, q)
+        if model is Resident:
+            return Q(phone_index=index)
+        return Q(contact_phone_index=index)
     addresses = StandardAddress.objects.filter(full_text__contains=q)
     if model is Resident:
         at = Dwelling.objects.filter(address__in=addresses.values("pk")).values("pk")

@@ -14,7 +14,8 @@ Every create and update:
 The area of a dwelling, resident or establishment is its address's, never input. ``actor=SYSTEM``
 is the system (the demo), which may do everything.
 
-Residents' ID numbers and phones, and establishments' contact phones, are revealed through
+Residents' ID numbers and phones, and establishments' contact phones, are stored encrypted (their
+blind indexes kept by the model fields, ``core.fields``) and revealed through
 ``cunjing.core.reveal`` (registered in ``RegistryConfig.ready``).
 """
 
@@ -29,7 +30,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from cunjing.core import audit
+from cunjing.core import audit, crypto
 from cunjing.core.roles import Capability, is_system, require
 from cunjing.core.validators import normalize_phone
 from cunjing.core.writes import audited_update, check_editable, lock_visible
@@ -255,7 +256,11 @@ def _resident_prepare(resident: Resident) -> None:
     resident.name_initials = initials_of(resident.name, 50)
     resident.phone = _phone(resident.phone, "phone")
     if resident.id_number:
-        taken = Resident.objects.filter(bureau_id=resident.bureau_id, id_number=resident.id_number)
+        # The column is encrypted: the exact match is on its blind index.
+        taken = Resident.objects.filter(
+            bureau_id=resident.bureau_id,
+            id_number_index=crypto.blind_index(crypto.ID_NUMBER, resident.id_number),
+        )
         if resident.pk:
             taken = taken.exclude(pk=resident.pk)
         if taken.exists():

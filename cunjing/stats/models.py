@@ -29,6 +29,13 @@ class Figure(models.TextChoices):
     ASSISTED_HOUSEHOLDS = "assisted_households", _("Hardship households helped")
     ASSISTED_PEOPLE = "assisted_people", _("People helped")
     SERVICES = "services", _("Good deeds")
+    # Disputes (``disputes.services.figures``): where settled cases were settled, for the tier
+    # rates (小事不出村、大事不出镇、矛盾不上交), and the weekly screening rounds.
+    DISPUTES_SETTLED_VILLAGE = "disputes_settled_village", _("Disputes settled in the village")
+    DISPUTES_SETTLED_TOWNSHIP = "disputes_settled_township", _("Disputes settled in the township")
+    DISPUTES_ESCALATED = "disputes_escalated", _("Disputes escalated above the township")
+    DISPUTES_PASSED_UP = "disputes_passed_up", _("Disputes passed above the county")
+    SCREENINGS = "screenings", _("Screening rounds")
 
 
 class DailyCount(TenantModel):

@@ -34,3 +34,8 @@ class TotalsOut(Schema):
     assisted_households: int
     assisted_people: int
     services: int
+    disputes_settled_village: int
+    disputes_settled_township: int
+    disputes_escalated: int
+    disputes_passed_up: int
+    screenings: int

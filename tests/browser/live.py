@@ -7,6 +7,7 @@ with :data:`MISSING` (except under ``CI=true``, where a missing browser fails th
 from __future__ import annotations
 
 import os
+import time
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,6 +35,16 @@ def _missing() -> str | None:
 
 MISSING = _missing()
 IN_CI = os.environ.get("CI") == "true"
+
+
+def wait_until(page, expression: str, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until the JavaScript ``expression`` (or the promise it gives) is true, polling from
+    here: Playwright's ``wait_for_function`` evaluates a string inside the page, which the
+    Content-Security-Policy refuses (no eval); ``page.evaluate`` is not under the policy."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_ms} ms: {expression}"
+        page.wait_for_timeout(100)
 
 
 def assert_no_horizontal_scroll(page) -> None:

@@ -26,7 +26,7 @@ from cunjing.fieldwork.models import (
     Volunteer,
     WorkLog,
 )
-from tests.browser.live import IN_CI, MISSING, TIMEOUT_MS, assert_no_horizontal_scroll, sign_in
+from tests.browser.live import IN_CI, MISSING, assert_no_horizontal_scroll, sign_in, wait_until
 from tests.fieldwork.bodies import ID_NUMBER
 
 if MISSING and not IN_CI:
@@ -112,9 +112,7 @@ def queue_count(page) -> int:
 
 
 def wait_queue(page, count: int) -> None:
-    page.wait_for_function(
-        f"document.getElementById('ws-queue')?.dataset.count === '{count}'", timeout=TIMEOUT_MS
-    )
+    wait_until(page, f"document.getElementById('ws-queue')?.dataset.count === '{count}'")
 
 
 def submit(page) -> str:
@@ -143,9 +141,10 @@ def test_offline_capture_lands_exactly_once(server, county, browser_context):
 
     # 1. Sign in; the service worker installs and keeps the user's pages.
     sign_in(page, base)
-    page.wait_for_function(
+    wait_until(
+        page,
         "navigator.serviceWorker.controller !== null"
-        " && document.documentElement.dataset.offlineReady === '1'"
+        " && document.documentElement.dataset.offlineReady === '1'",
     )
     assert_no_horizontal_scroll(page)
     kinds = page.locator(".ws-quick-add a").evaluate_all("links => links.map(a => a.dataset.kind)")
@@ -275,8 +274,6 @@ def test_offline_capture_lands_exactly_once(server, county, browser_context):
     page.goto(f"{base}/m/")
     page.locator("form[action='/accounts/logout/'] button").click()
     page.wait_for_url(f"{base}/accounts/login/")
-    page.wait_for_function(
-        "caches.keys().then(keys => !keys.some(k => k.startsWith('cunjing-pages-')))"
-    )
+    wait_until(page, "caches.keys().then(keys => !keys.some(k => k.startsWith('cunjing-pages-')))")
     elapsed = time.monotonic() - started
     print(f"browser test: {elapsed:.1f} s")

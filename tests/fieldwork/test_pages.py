@@ -173,7 +173,11 @@ def test_masked_personal_data_in_lists_and_none_for_aides(client, county):
     assert "410481199001010030" not in html and "410481********0030" in html
     assert "13903751234" not in html
     detail_url = reverse("fieldwork:record_detail", args=["floating-residents", resident.pk])
-    assert "410481********0030" in client.get(detail_url).content.decode()
+    detail = client.get(detail_url).content.decode()
+    assert "410481********0030" in detail
+    # The blind indexes of the encrypted ID number and phone are derived, never shown.
+    assert resident.id_number_index and resident.id_number_index not in detail
+    assert resident.phone_index and resident.phone_index not in detail
     login(client, county, "aide")
     html = client.get(detail_url).content.decode()
     assert "410481" not in html and "身份证" not in html

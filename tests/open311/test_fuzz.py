@@ -1,6 +1,7 @@
 """Property tests of Open311: schemathesis over the endpoints' OpenAPI description (served at
-``/open311/v2/openapi.json``), and hypothesis over the POST's form fields. Both run the real WSGI
-stack and assert that nothing answers 5xx; a refused POST saves nothing."""
+``/open311/v2/openapi.json``; strings drawn Unicode-heavy, ``tests.strategies.unicode_heavy``),
+anonymously and with a valid API key, and hypothesis over the POST's form fields. Both run the real
+WSGI stack and assert that nothing answers 5xx; a refused POST saves nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from cunjing.matters.models import Matter
 from cunjing.open311.models import Open311Request
 from cunjing.wsgi import application
 from tests.open311.conftest import BASE, error_descriptions
-from tests.strategies import odd_numbers
+from tests.strategies import odd_numbers, unicode_heavy_schema
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -58,7 +59,7 @@ def test_the_openapi_document_is_served(client, county):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @override_settings(RATELIMIT_ENABLE=False)
 def test_no_operation_answers_5xx(county, wsgi_app, noise, key, seeded, mode):
-    schema = schemathesis.openapi.from_wsgi(f"{BASE}/openapi.json", wsgi_app)
+    schema = unicode_heavy_schema(f"{BASE}/openapi.json", wsgi_app)
     known = {
         "service_code": [noise, "999999"],
         "service_request_id": [seeded["service_request_id"]],

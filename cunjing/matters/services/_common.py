@@ -3,19 +3,12 @@ phone masked) and the timeline row (:class:`MatterEvent`). Private to ``matters.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
 from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, SYSTEM
 from cunjing.matters.models import Matter, MatterEvent
 
 # How the timeline names an actor with no account (``MatterEvent.actor_name``).
 REPORTER = "reporter"
-
-
-def refuse(field: str, message: str) -> ValidationError:
-    """A refusal with one message on ``field`` (422 in the API, the field's error on a form)."""
-    return ValidationError({field: [message]})
 
 
 def matter_snapshot(matter: Matter) -> dict:

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, Capability, acting_user, has_capability
+from cunjing.core.writes import refuse
 from cunjing.matters.models import Matter, MatterAttachment, State
-from cunjing.matters.services._common import refuse
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENTS_PER_MATTER = 10

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, Capability, Role, acting_user, has_capability
 from cunjing.core.validators import normalize_phone
+from cunjing.core.writes import refuse
 from cunjing.matters.models import (
     PUBLIC_SOURCES,
     Action,
@@ -25,7 +26,7 @@ from cunjing.matters.models import (
     Source,
     State,
 )
-from cunjing.matters.services._common import matter_snapshot, record_event, refuse
+from cunjing.matters.services._common import matter_snapshot, record_event
 from cunjing.matters.services.attachments import attachment_add
 from cunjing.matters.services.codes import new_tracking_code
 from cunjing.matters.services.sla import start_clocks

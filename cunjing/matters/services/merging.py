@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from cunjing.core.writes import refuse
 from cunjing.matters.models import Matter, State
-from cunjing.matters.services._common import refuse
 
 # A merge chain (A into B, later B into C) is followed at most this far.
 MERGE_CHAIN_MAX = 10

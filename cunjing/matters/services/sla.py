@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.roles import Capability, has_capability
+from cunjing.core.writes import refuse
 from cunjing.matters.models import Level, Matter, MatterKind, SlaPolicy
-from cunjing.matters.services._common import refuse
 
 # Hours to the first reply and to the resolution, per level; leads are handled faster.
 DEFAULT_SLA: dict[str, tuple[int, int]] = {

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cunjing.core import audit
 from cunjing.core.roles import RESIDENT, Capability, NonUserActor, Role, has_capability
+from cunjing.core.writes import clean_text, refuse
 from cunjing.matters.models import (
     LEVEL_ORDER,
     PUBLICLY_TRACKABLE,
@@ -39,7 +40,7 @@ from cunjing.matters.models import (
     ReplyChannel,
     State,
 )
-from cunjing.matters.services._common import matter_snapshot, record_event, refuse
+from cunjing.matters.services._common import matter_snapshot, record_event
 from cunjing.matters.services.codes import normalize_tracking_code
 from cunjing.matters.services.merging import check_merge_target, survivor
 from cunjing.matters.services.sla import start_clocks, stop_clocks
@@ -246,22 +247,11 @@ def transition(
     return matter
 
 
-def _text(value: str, field: str, *, required: bool = True, max_length: int = 2000) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise refuse(field, _("This field cannot be blank."))
-    if len(value) > max_length:
-        raise refuse(
-            field, _("Ensure this value has at most %(limit)s characters.") % {"limit": max_length}
-        )
-    return value
-
-
 @transaction.atomic
 def matter_accept(*, actor, matter: Matter, note: str = "") -> Matter:
     matter = _handler(actor, matter)
     return transition(
-        matter, action=Action.ACCEPT, actor=actor, note=_text(note, "note", required=False)
+        matter, action=Action.ACCEPT, actor=actor, note=clean_text(note, "note", required=False)
     )
 
 
@@ -271,7 +261,7 @@ def matter_reply(*, actor, matter: Matter, channel: str, text: str) -> MatterRep
     matter = _handler(actor, matter)
     if channel not in ReplyChannel.values:
         raise refuse("channel", _("Select a valid choice."))
-    text = _text(text, "text")
+    text = clean_text(text, "text")
     now = timezone.now()
 
     def apply(m: Matter) -> None:
@@ -297,7 +287,7 @@ def matter_reply(*, actor, matter: Matter, channel: str, text: str) -> MatterRep
 @transaction.atomic
 def matter_resolve(*, actor, matter: Matter, resolution: str) -> Matter:
     matter = _handler(actor, matter)
-    resolution = _text(resolution, "resolution")
+    resolution = clean_text(resolution, "resolution")
     now = timezone.now()
 
     def apply(m: Matter) -> None:
@@ -339,7 +329,7 @@ def matter_escalate(*, actor, matter: Matter, reason: str) -> Matter:
     """Pass the matter exactly one level up (workstation → office → station → bureau)."""
     matter = _handler(actor, matter)
     return escalate_one_level(
-        matter, actor=actor, reason=_text(reason, "reason"), now=timezone.now()
+        matter, actor=actor, reason=clean_text(reason, "reason"), now=timezone.now()
     )
 
 
@@ -347,8 +337,8 @@ def matter_escalate(*, actor, matter: Matter, reason: str) -> Matter:
 def matter_refer(*, actor, matter: Matter, body: str, note: str = "") -> Matter:
     """Hand the matter to a named non-police body (a township office, a utility, …)."""
     matter = _handler(actor, matter)
-    body = _text(body, "body", max_length=100)
-    note = _text(note, "note", required=False)
+    body = clean_text(body, "body", max_length=100)
+    note = clean_text(note, "note", required=False)
 
     def apply(m: Matter) -> None:
         m.referred_to = body
@@ -377,7 +367,7 @@ def matter_merge(*, actor, matter: Matter, target_id: int, note: str = "") -> Ma
     if target is None:
         raise refuse("target", _("Choose another matter you can see."))
     check_merge_target(matter, target)
-    note = _text(note, "note", required=False)
+    note = clean_text(note, "note", required=False)
 
     def apply(m: Matter) -> None:
         m.merged_into = target
@@ -396,7 +386,7 @@ def matter_merge(*, actor, matter: Matter, target_id: int, note: str = "") -> Ma
 def matter_mark_case(*, actor, matter: Matter, case_number: str) -> Matter:
     """Mark a crime lead as having led to a case (一案一奖), with the case number."""
     matter = _handler(actor, matter)
-    case_number = _text(case_number, "case_number", max_length=50)
+    case_number = clean_text(case_number, "case_number", max_length=50)
 
     def apply(m: Matter) -> None:
         m.case_number = case_number
@@ -427,7 +417,7 @@ def matter_confirm(*, bureau_id: int, tracking_code: str, note: str = "") -> Mat
         matter,
         action=Action.CONFIRM,
         actor=RESIDENT,
-        note=_text(note, "note", required=False),
+        note=clean_text(note, "note", required=False),
         now=now,
         apply=apply,
     )
@@ -439,7 +429,7 @@ def matter_reopen(*, bureau_id: int, tracking_code: str, reason: str) -> Matter:
     level, with a new resolution deadline. The reporter of a merged matter may do so within 7
     days of the resolution of the matter it was merged into: theirs then works on its own."""
     matter = _by_code(bureau_id, tracking_code)
-    reason = _text(reason, "reason")
+    reason = clean_text(reason, "reason")
     now = timezone.now()
 
     def apply(m: Matter) -> None:
@@ -461,7 +451,7 @@ def matter_rate(*, bureau_id: int, tracking_code: str, score: int, comment: str 
     matter = _by_code(bureau_id, tracking_code)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise refuse("rating", _("Give a rating from 1 to 5."))
-    comment = _text(comment, "comment", required=False, max_length=1000)
+    comment = clean_text(comment, "comment", required=False, max_length=1000)
 
     def apply(m: Matter) -> None:
         m.rating = score
