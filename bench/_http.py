@@ -195,3 +195,25 @@ def children(pid: int) -> list[int]:
         if fields[0] != "Z" and int(fields[1]) == pid:
             found.append(int(entry))
     return sorted(found)
+
+
+def write_json(path: str | None, figures: dict) -> None:
+    """The run's figures as JSON at ``path`` (``--json``), if one was asked for."""
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(figures, fh, ensure_ascii=False, indent=1, default=str)
+
+
+def clean_up(server: subprocess.Popen | None, database: str, *, keep: bool) -> None:
+    """After a run over HTTP: stop gunicorn, close Django's connections, drop the run's database
+    (unless ``--keep``)."""
+    if server is not None:
+        stop_server(server)
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # noqa: S110 - Django may not be set up yet
+        pass
+    if not keep:
+        _pg.drop(database)

@@ -506,21 +506,10 @@ def inner(args) -> int:
         _print(figures, faults, tallies)
         outcome = "all invariants hold" if not failed else "FAILED: " + "; ".join(failed)
         print(f"checks: {outcome}; total {time.perf_counter() - started:.1f} s")
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(figures, fh, ensure_ascii=False, indent=1, default=str)
+        _http.write_json(args.json, figures)
         return 1 if failed else 0
     finally:
-        if server is not None:
-            _http.stop_server(server)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not be set up yet
-            pass
-        if not args.keep:
-            _pg.drop(args.database)
+        _http.clean_up(server, args.database, keep=args.keep)
 
 
 def log_summary(lines: list[str]) -> dict[str, int]:

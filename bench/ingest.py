@@ -494,21 +494,10 @@ def inner(args) -> int:
         figures["ok"] = ok
         outcome = "all passed" if ok else "FAILED"
         print(f"checks: {outcome}; total {time.perf_counter() - started:.1f} s")
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(figures, fh, ensure_ascii=False, indent=1, default=str)
+        _http.write_json(args.json, figures)
         return 0 if ok else 1
     finally:
-        if server is not None:
-            _http.stop_server(server)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - Django may not be set up yet
-            pass
-        if not args.keep:
-            _pg.drop(args.database)
+        _http.clean_up(server, args.database, keep=args.keep)
 
 
 if __name__ == "__main__":
