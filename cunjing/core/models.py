@@ -23,6 +23,35 @@ class TenantModel(models.Model):
         abstract = True
 
 
+class TimelineEvent(TenantModel):
+    """Base of a case's timeline row (a matter's, a dispute's): who acted — a user, or by name
+    only the reporter or the system — from which state to which, with a note. Append-only. The
+    subclass adds its case, its ``action`` (with its own choices), its manager (scoped through
+    the case's area) and its index."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor"), max_length=150)
+    from_state = models.CharField(_("from state"), max_length=16, blank=True)
+    to_state = models.CharField(_("to state"), max_length=16)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}→{self.to_state}"
+
+
 class AuditEvent(models.Model):
     """One audited write: who (actor, role, unit) did what (action) to which object, with the
     values before and after, from which request and address, when.

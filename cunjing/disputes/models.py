@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunjing.core import crypto
 from cunjing.core.fields import BlindIndexField, EncryptedCharField
-from cunjing.core.models import TenantModel
+from cunjing.core.models import TenantModel, TimelineEvent
 from cunjing.core.validators import validate_id_number, validate_phone
 from cunjing.matters.models import Level
 from cunjing.org.models import ScopedQuerySet
@@ -636,7 +636,7 @@ class DisputeParty(TenantModel):
         return self.name
 
 
-class DisputeEvent(TenantModel):
+class DisputeEvent(TimelineEvent):
     """One row of a dispute's timeline: a transition, by whom, from which state to which, with
     a note (the agreement, the reason, the body referred to). Append-only."""
 
@@ -645,32 +645,14 @@ class DisputeEvent(TenantModel):
     dispute = models.ForeignKey(
         Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        verbose_name=_("actor"),
-    )
-    actor_name = models.CharField(_("actor"), max_length=150)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    from_state = models.CharField(_("from state"), max_length=16, blank=True)
-    to_state = models.CharField(_("to state"), max_length=16)
-    note = models.TextField(_("note"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("dispute event")
         verbose_name_plural = _("dispute events")
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["bureau", "dispute", "created_at"], name="dispute_event")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.from_state}→{self.to_state}"
 
 
 class MediationSession(TenantModel):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunjing.core import crypto
 from cunjing.core.fields import BlindIndexField, EncryptedCharField
-from cunjing.core.models import TenantModel
+from cunjing.core.models import TenantModel, TimelineEvent
 from cunjing.core.validators import validate_latitude, validate_longitude, validate_phone
 from cunjing.org.models import ScopedQuerySet, UnitKind
 
@@ -285,7 +285,7 @@ class Matter(TenantModel):
         return min(due) if due else None
 
 
-class MatterEvent(TenantModel):
+class MatterEvent(TimelineEvent):
     """One row of a matter's timeline: a transition, by whom (a user, the reporter or the
     system), from which state and level to which, with a note. Append-only."""
 
@@ -294,34 +294,16 @@ class MatterEvent(TenantModel):
     matter = models.ForeignKey(
         Matter, on_delete=models.CASCADE, related_name="events", verbose_name=_("matter")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        verbose_name=_("actor"),
-    )
-    actor_name = models.CharField(_("actor"), max_length=150)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    from_state = models.CharField(_("from state"), max_length=16, blank=True)
-    to_state = models.CharField(_("to state"), max_length=16)
     from_level = models.CharField(_("from level"), max_length=16, blank=True)
     to_level = models.CharField(_("to level"), max_length=16)
-    note = models.TextField(_("note"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("matter event")
         verbose_name_plural = _("matter events")
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["bureau", "matter", "created_at"], name="matter_event")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.from_state}→{self.to_state}"
 
 
 class MatterReply(TenantModel):
